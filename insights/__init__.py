@@ -1,0 +1,1 @@
+"""Events (an outbox written with each change), sinks, aggregations and reports."""

@@ -1,0 +1,1 @@
+"""Jobs: submission, state machine, results, input storage."""

@@ -1,0 +1,40 @@
+"""Domain errors of the jobs app; facedetect.exceptions maps them to HTTP."""
+
+
+class JobError(Exception):
+    http_status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class JobNotFound(JobError):
+    http_status = 404
+    code = "not_found"
+
+
+class IdempotencyConflict(JobError):
+    http_status = 409
+    code = "idempotency_key_reused"
+
+
+class UploadTooLarge(JobError):
+    http_status = 413
+    code = "upload_too_large"
+
+
+class MissingImage(JobError):
+    http_status = 400
+    code = "missing_image"
+
+
+class InvalidWebhookUrl(JobError):
+    http_status = 400
+    code = "invalid_webhook_url"
+
+
+class StoreUnavailable(JobError):
+    http_status = 503
+    code = "object_store_unavailable"

@@ -1,0 +1,24 @@
+"""Reads of jobs, always scoped to their owner: another tenant's job does not exist."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from jobs.errors import JobNotFound
+from jobs.models import Job
+
+
+def jobs_of(user, *, status: str | None = None) -> QuerySet[Job]:
+    """The user's jobs, newest first, optionally of one status."""
+    query = Job.objects.filter(user=user).order_by("-created_at", "-id")
+    if status:
+        query = query.filter(status=status)
+    return query
+
+
+def get_job(user, job_id) -> Job:
+    """One of the user's jobs, or JobNotFound (also for another tenant's job)."""
+    job = Job.objects.filter(user=user, pk=job_id).first()
+    if job is None:
+        raise JobNotFound("No such job.")
+    return job

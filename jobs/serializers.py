@@ -1,0 +1,99 @@
+"""Input and output shapes of the jobs API."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from jobs.models import Job, JobStatus
+
+
+class SubmitOptionsSerializer(serializers.Serializer):
+    min_confidence = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    min_face_size = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    webhook_url = serializers.URLField(required=False, max_length=2048, allow_blank=True)
+
+
+class SubmitRequestSerializer(SubmitOptionsSerializer):
+    """For the schema: the multipart form of POST /api/v1/jobs."""
+
+    image = serializers.FileField()
+
+
+class JobListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+    webhook_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "status", "created_at", "started_at", "finished_at",
+            "image", "result", "error", "webhook_url", "options", "links",
+        ]  # fmt: skip
+
+    options = serializers.SerializerMethodField()
+
+    def get_image(self, job: Job) -> dict:
+        meta = job.image_metadata or {}
+        image = {
+            "width": job.width,
+            "height": job.height,
+            "format": job.image_format,
+            "content_type": job.content_type,
+            "size_bytes": job.size_bytes,
+            "sha256": job.sha256,
+        }
+        for field in ("brightness", "contrast", "sharpness"):
+            if field in meta:
+                image[field] = meta[field]
+        return image
+
+    def get_result(self, job: Job) -> dict | None:
+        if job.status != JobStatus.SUCCEEDED:
+            return None
+        return {
+            "face_count": job.face_count,
+            "model": {"name": job.model_name, "version": job.model_version},
+            "faces": job.faces or [],
+            "timings_ms": {
+                "queue": job.queue_ms,
+                "inference": job.inference_ms,
+                "total": job.total_ms,
+            },
+        }
+
+    def get_error(self, job: Job) -> dict | None:
+        if job.status != JobStatus.FAILED:
+            return None
+        return {"code": job.error_code, "message": job.error_message}
+
+    def get_webhook_url(self, job: Job) -> str | None:
+        return job.webhook_url or None
+
+    def get_options(self, job: Job) -> dict:
+        return {"min_confidence": job.min_confidence, "min_face_size": job.min_face_size}
+
+    def get_links(self, job: Job) -> dict:
+        path = reverse("job-detail", args=[job.pk])
+        request = self.context.get("request")
+        return {"self": request.build_absolute_uri(path) if request else path}
+
+
+class SubmittedJobSerializer(serializers.ModelSerializer):
+    """The 202 answer to a submission."""
+
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["id", "status", "created_at", "links"]
+
+    def get_links(self, job: Job) -> dict:
+        return JobSerializer(context=self.context).get_links(job)

@@ -1,0 +1,176 @@
+"""Submitting and deleting jobs. Detection itself is in jobs/processing.py."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.clients import Client
+from insights import events
+from insights.services import record_event
+from jobs.errors import IdempotencyConflict, JobNotFound
+from jobs.models import Job
+from jobs.storage import get_object_store, input_key
+from jobs.webhook_urls import validate_webhook_url
+from ml.images import probe_image
+
+logger = logging.getLogger(__name__)
+
+DETECT_TASK = "workers.tasks.detect_faces"
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    min_confidence: float | None = None
+    min_face_size: int | None = None
+    webhook_url: str = ""
+
+
+def _fingerprint(sha256: str, options: JobOptions) -> str:
+    material = f"{sha256}|{options.min_confidence}|{options.min_face_size}|{options.webhook_url}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def submit_job(
+    *,
+    user,
+    api_key_prefix: str,
+    data: bytes,
+    options: JobOptions,
+    idempotency_key: str | None,
+    client: Client,
+) -> tuple[Job, bool]:
+    """Validate and store an image, create its job and enqueue it once committed.
+
+    Returns (job, created); with an ``Idempotency-Key`` seen before for the same body, the
+    earlier job and False. The same key with another body is a conflict.
+    """
+    info = probe_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+    if options.webhook_url:
+        validate_webhook_url(options.webhook_url)
+    fingerprint = _fingerprint(info.sha256, options)
+    if idempotency_key:
+        earlier = _replay(user, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False
+
+    job = Job(
+        user=user,
+        api_key_prefix=api_key_prefix,
+        content_type=info.content_type,
+        image_format=info.format,
+        size_bytes=info.size_bytes,
+        sha256=info.sha256,
+        width=info.width,
+        height=info.height,
+        image_metadata={"mode": info.mode, "exif_orientation": info.exif_orientation},
+        min_confidence=options.min_confidence,
+        min_face_size=options.min_face_size,
+        webhook_url=options.webhook_url,
+        idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
+    )
+    job.object_key = input_key(
+        created_at=job.created_at, user_id=user.pk, job_id=str(job.id), image_format=info.format
+    )
+    store = get_object_store()
+    # The bytes are durable before the row exists: a committed job always has its image.
+    store.put(job.object_key, data, content_type=info.content_type, sha256=info.sha256)
+    try:
+        with transaction.atomic():
+            job.save(force_insert=True)
+            record_event(
+                events.JOB_SUBMITTED,
+                user_id=user.pk,
+                job_id=str(job.id),
+                key_prefix=api_key_prefix,
+                size_bytes=info.size_bytes,
+                format=info.format,
+                **client.as_fields(),
+            )
+            transaction.on_commit(lambda: enqueue_detection(str(job.id)))
+    except IntegrityError:
+        store.delete(job.object_key)
+        earlier = _replay(user, idempotency_key, fingerprint) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier, False
+    return job, True
+
+
+def _replay(user, idempotency_key: str, fingerprint: str) -> Job | None:
+    earlier = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if earlier is not None and earlier.request_fingerprint != fingerprint:
+        raise IdempotencyConflict("This Idempotency-Key was already used with a different request.")
+    return earlier
+
+
+def enqueue_detection(job_id: str, *, countdown: int | None = None) -> None:
+    """Send a job to the detection queue. A broker outage is logged, not raised: the job is
+    committed, and the stale-job sweeper enqueues it again."""
+    try:
+        current_app.send_task(
+            DETECT_TASK,
+            args=[job_id],
+            countdown=countdown,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )
+    except Exception:
+        logger.exception("could not enqueue job %s; the sweeper will retry", job_id)
+
+
+def delete_job(*, user, job_id, client: Client) -> None:
+    """Delete one of the user's jobs and its stored image."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(user=user, pk=job_id).first()
+        if job is None:
+            raise JobNotFound("No such job.")
+        object_key = job.object_key
+        job.delete()
+        record_event(events.JOB_DELETED, user_id=user.pk, job_id=str(job_id), **client.as_fields())
+        transaction.on_commit(lambda: get_object_store().delete(object_key))
+
+
+def purge_user_jobs(*, user_id: int) -> int:
+    """Delete every job of a user and its stored image (account deletion); idempotent."""
+    store = get_object_store()
+    count = 0
+    for job_id, object_key in Job.objects.filter(user_id=user_id).values_list("pk", "object_key"):
+        store.delete(object_key)
+        Job.objects.filter(pk=job_id).delete()
+        count += 1
+    return count
+
+
+def sweep_stale_jobs(*, now=None) -> dict[str, int]:
+    """Re-enqueue jobs stuck in queued or running past JOB_STALE_AFTER; give up on those that
+    used all their attempts. Safe to run at any time: detection claims each job atomically."""
+    from jobs.processing import fail_job
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER)
+    stale = Job.objects.filter(status__in=["queued", "running"], updated_at__lt=cutoff)
+    requeued = failed = 0
+    for job_id, attempts in stale.values_list("pk", "attempts")[:1000]:
+        if attempts >= settings.JOB_MAX_ATTEMPTS:
+            if fail_job(
+                job_id,
+                code="processing_failed",
+                message=f"Detection did not complete after {attempts} attempts.",
+                only_if_stale_before=cutoff,
+            ):
+                failed += 1
+            continue
+        touched = Job.objects.filter(pk=job_id, updated_at__lt=cutoff).update(updated_at=now)
+        if touched:
+            enqueue_detection(str(job_id))
+            requeued += 1
+    return {"requeued": requeued, "failed": failed}

@@ -1,0 +1,105 @@
+"""The jobs API. Thin: parsing and shapes here, work in services and selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.clients import client_from_request
+from jobs import selectors, services
+from jobs.errors import MissingImage, UploadTooLarge
+from jobs.serializers import (
+    JobListQuerySerializer,
+    JobSerializer,
+    SubmitOptionsSerializer,
+    SubmitRequestSerializer,
+    SubmittedJobSerializer,
+)
+from jobs.uploads import check_declared_length, read_limited
+from ml.errors import UnsupportedImageError
+
+
+class JobPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class JobListView(APIView):
+    throttle_scope = "jobs"
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def get_throttles(self):
+        # Only submissions count against the jobs rate; polling has its own, larger budget.
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(
+        request={"multipart/form-data": SubmitRequestSerializer, "image/*": bytes},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        responses={202: SubmittedJobSerializer},
+    )
+    def post(self, request):
+        check_declared_length(request)
+        data, fields = _read_submission(request)
+        options = SubmitOptionsSerializer(data=fields)
+        options.is_valid(raise_exception=True)
+        job, created = services.submit_job(
+            user=request.user,
+            api_key_prefix=request.auth.prefix,
+            data=data,
+            options=services.JobOptions(**options.validated_data),
+            idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255] or None,
+            client=client_from_request(request),
+        )
+        body = SubmittedJobSerializer(job, context={"request": request}).data
+        headers = {"Location": body["links"]["self"]}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+    @extend_schema(parameters=[JobListQuerySerializer], responses={200: JobSerializer(many=True)})
+    def get(self, request):
+        query = JobListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        jobs = selectors.jobs_of(request.user, status=query.validated_data.get("status"))
+        paginator = JobPagination()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        data = JobSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+def _read_submission(request) -> tuple[bytes, dict]:
+    """The image bytes and option fields of a multipart or raw ``image/*`` submission."""
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type.startswith("image/") or content_type == "application/octet-stream":
+        data = read_limited(request._request, settings.MAX_UPLOAD_BYTES)
+        return data, request.query_params.dict()
+    if content_type != "multipart/form-data":
+        raise UnsupportedImageError(
+            "Send the image as multipart/form-data (field 'image') or as a raw image/* body."
+        )
+    files = request.FILES  # parses the body through the upload handlers
+    if getattr(request._request, "upload_too_large", False):
+        raise UploadTooLarge("The upload is larger than the limit.")
+    upload = files.get("image")
+    if upload is None:
+        raise MissingImage("No 'image' file in the form.")
+    return upload.read(), {k: v for k, v in request.data.items() if k != "image"}
+
+
+class JobDetailView(APIView):
+    @extend_schema(responses={200: JobSerializer})
+    def get(self, request, job_id):
+        job = selectors.get_job(request.user, job_id)
+        return Response(JobSerializer(job, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, job_id):
+        services.delete_job(user=request.user, job_id=job_id, client=client_from_request(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""Image decoding, validation, metadata and face detection. Pure Python: no Django here."""

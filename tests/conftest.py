@@ -1,0 +1,141 @@
+"""Shared fixtures: accounts and keys, API clients, test photos, and a real Celery worker
+consuming from Redis (the embedded one under `make test`, REDIS_URL otherwise)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from accounts.clients import Client
+
+TESTDATA = Path(
+    os.environ.get("TESTDATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "testdata")
+)
+FACES_DIR = TESTDATA / "faces"
+# Faces MTCNN finds on the test photos at default settings (testdata/README.md).
+EXPECTED_FACES = {
+    "multiface.jpg": 6,
+    "ivan.jpg": 2,
+    "kate_siegel.jpg": 1,
+    "paul_rudd.jpg": 1,
+    "no-faces.jpg": 0,
+}
+
+
+def pytest_configure(config) -> None:
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        raise pytest.UsageError(
+            f"Redis is not reachable at {settings.REDIS_URL} ({exc}). Run the suite with "
+            "`make test` (it starts an embedded Redis) or set REDIS_URL."
+        ) from exc
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(settings, tmp_path):
+    """Each test gets its own object store folder and empty rate-limit counters."""
+    settings.OBJECT_STORE_DIR = tmp_path / "objects"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+
+
+@pytest.fixture
+def photo() -> Callable[[str], bytes]:
+    """Bytes of a test photo by file name."""
+
+    def read(name: str) -> bytes:
+        return (FACES_DIR / name).read_bytes()
+
+    return read
+
+
+@pytest.fixture
+def make_account(db) -> Callable[..., tuple]:
+    """Create an account with one key; returns (user, raw_key)."""
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, *, staff: bool = False):
+        email = email or f"user{next(counter)}-{time.monotonic_ns()}@example.com"
+        user, _ = account_services.sign_up(email=email, client=Client(ip="127.0.0.1"))
+        if staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        _, raw = account_services.create_key(user=user, name="tests", client=Client())
+        return user, raw
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> Callable[[str | None], APIClient]:
+    """An APIClient sending the given key in the Authorization header."""
+
+    def make(raw_key: str | None = None) -> APIClient:
+        client = APIClient()
+        if raw_key:
+            client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def account(make_account, api_client):
+    """A ready account: (user, raw_key, client)."""
+    user, raw = make_account()
+    return user, raw, api_client(raw)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker, in a thread of this process, consuming every queue from Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from facedetect.celery import app
+
+    queues = ["detect", "default", "webhooks", "events"]
+    with django_db_blocker.unblock():
+        with app.connection_for_write() as connection:
+            for queue in queues:
+                app.amqp.queues.select_add(queue)
+            connection.default_channel.client.flushdb()  # a stale message from an earlier run
+        with start_worker(
+            app, pool="solo", concurrency=1, perform_ping_check=False, queues=queues,
+            loglevel="WARNING", shutdown_timeout=30,
+        ) as worker:  # fmt: skip
+            yield worker
+
+
+def wait_for_job(client: APIClient, job_id: str, *, timeout: float = 120) -> dict:
+    """Poll the API until the job is finished; returns its JSON."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(f"/api/v1/jobs/{job_id}")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        if body["status"] in ("succeeded", "failed"):
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {body['status']} after {timeout} s")
+        time.sleep(0.1)
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float = 60, message: str = "") -> None:
+    """Poll a condition that the worker makes true."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(message or "condition not met in time")
+        time.sleep(0.1)

@@ -1,0 +1,42 @@
+"""Images made for the tests: hostile ones and transformed copies of the test photos."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image
+
+
+def encode(image: Image.Image, fmt: str, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bomb(width: int = 10_000, height: int = 10_000) -> bytes:
+    """A valid grayscale PNG of width x height black pixels that compresses to a few KB."""
+    raw_rows = (b"\x00" + b"\x00" * width) * height
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(raw_rows, 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """The photo's pixels stored rotated, with the EXIF tag that shows them upright again."""
+    image = Image.open(io.BytesIO(jpeg))
+    stored = {
+        6: image.transpose(Image.Transpose.ROTATE_90),
+        8: image.transpose(Image.Transpose.ROTATE_270),
+    }[orientation]
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(stored, "JPEG", quality=95, exif=exif.tobytes())

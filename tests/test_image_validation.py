@@ -1,0 +1,85 @@
+"""The ml.images layer on hostile input: each case gets the right error class."""
+
+import pytest
+from PIL import Image
+
+from ml.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
+from ml.images import decode_image, probe_image
+from tests.images import encode, png_bomb, with_exif_orientation
+
+LIMIT = 40_000_000
+
+
+def test_text_named_jpg_is_unsupported():
+    with pytest.raises(UnsupportedImageError):
+        probe_image(b"hello, I am not a picture\n" * 10, max_pixels=LIMIT)
+
+
+def test_empty_body_is_unsupported():
+    with pytest.raises(UnsupportedImageError):
+        probe_image(b"", max_pixels=LIMIT)
+
+
+def test_pdf_is_unsupported():
+    with pytest.raises(UnsupportedImageError):
+        probe_image(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", max_pixels=LIMIT)
+
+
+def test_truncated_jpeg_is_corrupt(photo):
+    data = photo("multiface.jpg")
+    with pytest.raises(CorruptImageError):
+        probe_image(data[: len(data) // 2], max_pixels=LIMIT)
+
+
+def test_jpeg_header_alone_is_corrupt(photo):
+    with pytest.raises(CorruptImageError):
+        probe_image(photo("multiface.jpg")[:40], max_pixels=LIMIT)
+
+
+def test_decompression_bomb_is_refused_from_the_header():
+    bomb = png_bomb(10_000, 10_000)
+    assert len(bomb) < 200_000
+    with pytest.raises(ImageTooLargeError):
+        probe_image(bomb, max_pixels=LIMIT)
+
+
+def test_pixel_limit_applies_to_modest_images_too():
+    data = encode(Image.new("RGB", (300, 200)), "PNG")
+    with pytest.raises(ImageTooLargeError):
+        probe_image(data, max_pixels=300 * 200 - 1)
+    assert probe_image(data, max_pixels=300 * 200).pixels == 60_000
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF", "BMP", "TIFF", "JPEG"])
+def test_supported_formats_decode_to_rgb(fmt):
+    source = Image.new("RGB", (64, 48), (200, 100, 50))
+    array, info = decode_image(encode(source, fmt), max_pixels=LIMIT)
+    assert array.shape == (48, 64, 3)
+    assert info.format == fmt
+    assert info.width == 64 and info.height == 48
+
+
+def test_grayscale_and_alpha_become_rgb():
+    gray, _ = decode_image(encode(Image.new("L", (20, 10), 128), "PNG"), max_pixels=LIMIT)
+    assert gray.shape == (10, 20, 3) and (gray == 128).all()
+    transparent = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
+    rgba, _ = decode_image(encode(transparent, "PNG"), max_pixels=LIMIT)
+    assert (rgba == 255).all()  # composited on white, not black
+
+
+def test_gif_first_frame_only():
+    frames = [Image.new("P", (16, 16), color) for color in (1, 2, 3)]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    array, info = decode_image(data, max_pixels=LIMIT)
+    assert array.shape == (16, 16, 3) and info.format == "GIF"
+
+
+def test_exif_orientation_gives_displayed_size(photo):
+    original = photo("kate_siegel.jpg")  # 1125 x 1612 as displayed
+    rotated = with_exif_orientation(original, 6)
+    stored = Image.open(__import__("io").BytesIO(rotated))
+    assert stored.size == (1612, 1125)
+    info = probe_image(rotated, max_pixels=LIMIT)
+    assert (info.width, info.height, info.exif_orientation) == (1125, 1612, 6)
+    array, _ = decode_image(rotated, max_pixels=LIMIT)
+    assert array.shape[:2] == (1612, 1125)

@@ -1,0 +1,61 @@
+"""Celery tasks. Each takes IDs, is idempotent, and delegates to a service."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+
+from accounts.services import erase_user
+from insights.services import purge_user_events
+from jobs import processing, services
+from workers.detector import get_detector
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def detect_faces(job_id: str) -> None:
+    """Run detection for a job (and a batch of other queued ones when batching is on)."""
+    retry_ids = processing.run_detection(
+        job_id, detector=get_detector(), batch_size=settings.DETECT_BATCH_SIZE
+    )
+    for retry_id in retry_ids:
+        # Transient failure: back off a little, with jitter, before the next attempt.
+        services.enqueue_detection(retry_id, countdown=random.randint(5, 30))
+
+
+@shared_task
+def sweep_stale_jobs() -> dict:
+    """Re-enqueue jobs stuck in queued or running (beat, every minute)."""
+    outcome = services.sweep_stale_jobs()
+    if outcome["requeued"] or outcome["failed"]:
+        logger.warning("stale jobs: %s", outcome)
+    return outcome
+
+
+@shared_task(acks_late=True)
+def purge_account(user_id: int) -> None:
+    """Delete a deleted account's jobs, stored images and events, then the account."""
+    services.purge_user_jobs(user_id=user_id)
+    purge_user_events(user_id=user_id)
+    erase_user(user_id=user_id)
+
+
+@shared_task
+def purge_deleted_accounts() -> int:
+    """Finish any account deletion whose purge task was lost (beat)."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(minutes=5)
+    pending = get_user_model().objects.filter(deletion_requested_at__lt=cutoff)
+    count = 0
+    for user_id in pending.values_list("pk", flat=True)[:100]:
+        purge_account.delay(user_id)
+        count += 1
+    return count
