@@ -169,7 +169,10 @@ def sweep_stale_jobs(*, now=None) -> dict[str, int]:
             ):
                 failed += 1
             continue
-        touched = Job.objects.filter(pk=job_id, updated_at__lt=cutoff).update(updated_at=now)
+        # Back to queued: with the hard time limit below JOB_STALE_AFTER, no worker still holds it.
+        touched = Job.objects.filter(pk=job_id, updated_at__lt=cutoff).update(
+            status="queued", updated_at=now
+        )
         if touched:
             enqueue_detection(str(job_id))
             requeued += 1

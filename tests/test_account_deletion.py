@@ -1,0 +1,50 @@
+"""Deleting an account kills every key at once, then purges jobs, images and events."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from insights.models import OutboxEvent
+from jobs.models import Job
+from jobs.storage import ObjectMissing, get_object_store
+from tests.conftest import wait_for_job, wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
+
+
+def test_account_deletion_purges_everything(make_account, api_client, photo):
+    user, raw = make_account()
+    client = api_client(raw)
+    spare = client.post("/api/v1/keys", {"name": "spare"}, format="json").json()["key"]
+    upload = io.BytesIO(photo("ivan.jpg"))
+    upload.name = "ivan.jpg"
+    job_id = client.post("/api/v1/jobs", {"image": upload}, format="multipart").json()["id"]
+    wait_for_job(client, job_id)
+    object_key = Job.objects.get(pk=job_id).object_key
+    other_user, other_raw = make_account()
+
+    response = client.delete("/api/v1/accounts/me")
+    assert response.status_code == 202
+    # Every key is dead on the very next request, before the purge runs.
+    assert api_client(raw).get("/api/v1/accounts/me").status_code == 401
+    assert api_client(spare).get(f"/api/v1/jobs/{job_id}").status_code == 401
+
+    User = get_user_model()
+    wait_until(lambda: not User.objects.filter(pk=user.pk).exists(), message="account not purged")
+    assert not Job.objects.filter(user_id=user.pk).exists()
+    with pytest.raises(ObjectMissing):
+        get_object_store().get(object_key)
+    remaining = set(OutboxEvent.objects.filter(user_id=user.pk).values_list("type", flat=True))
+    assert remaining == {"user.account_deleted"}  # only the anonymous fact of the deletion
+    assert api_client(other_raw).get("/api/v1/accounts/me").status_code == 200
+    assert User.objects.filter(pk=other_user.pk).exists()
+
+
+def test_deleted_address_can_sign_up_again_after_the_purge(make_account, api_client):
+    user, raw = make_account("again@example.com")
+    api_client(raw).delete("/api/v1/accounts/me")
+    User = get_user_model()
+    wait_until(lambda: not User.objects.filter(pk=user.pk).exists())
+    response = api_client().post("/api/v1/accounts/signup", {"email": "again@example.com"}, format="json")
+    assert response.status_code == 201

@@ -1,0 +1,46 @@
+"""Liveness, readiness, schema and docs."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_checks_database_broker_and_store(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert set(response.json()["checks"]) == {"database", "broker", "object_store"}
+
+
+def test_readyz_is_503_when_the_store_is_unusable(client, settings, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    settings.OBJECT_STORE_DIR = blocker / "objects"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["object_store"]["ok"] is False
+
+
+def test_readyz_is_503_when_the_broker_is_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_openapi_schema_and_docs(client):
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in ("/api/v1/jobs", "/api/v1/jobs/{job_id}", "/api/v1/keys", "/api/v1/accounts/signup"):
+        assert path in text
+    assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_unknown_url_is_a_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

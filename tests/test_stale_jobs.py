@@ -1,0 +1,50 @@
+"""The sweeper: a 202 always ends in succeeded or failed, even if the message is lost."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jobs.models import Job
+from jobs.services import sweep_stale_jobs
+from tests.conftest import wait_for_job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_job(client, photo) -> str:
+    upload = io.BytesIO(photo("no-faces.jpg"))
+    upload.name = "x.jpg"
+    return client.post("/api/v1/jobs", {"image": upload}, format="multipart").json()["id"]
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_job_whose_message_was_lost_is_requeued_and_finishes(account, photo, settings):
+    _, _, client = account
+    job_id = make_job(client, photo)
+    wait_for_job(client, job_id)
+    # Pretend the worker died mid-job and its message is gone: running, not touched for long.
+    old = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 5)
+    Job.objects.filter(pk=job_id).update(status="running", updated_at=old, faces=None, attempts=1)
+    assert sweep_stale_jobs() == {"requeued": 1, "failed": 0}
+    assert wait_for_job(client, job_id)["status"] == "succeeded"
+    assert Job.objects.get(pk=job_id).attempts == 2
+
+
+def test_job_that_used_all_its_attempts_fails_with_a_reason(account, photo, settings):
+    _, _, client = account
+    job_id = make_job(client, photo)
+    old = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 5)
+    Job.objects.filter(pk=job_id).update(
+        status="running", updated_at=old, attempts=settings.JOB_MAX_ATTEMPTS
+    )
+    assert sweep_stale_jobs() == {"requeued": 0, "failed": 1}
+    body = client.get(f"/api/v1/jobs/{job_id}").json()
+    assert body["status"] == "failed" and body["error"]["code"] == "processing_failed"
+
+
+def test_recent_jobs_are_left_alone(account, photo):
+    _, _, client = account
+    make_job(client, photo)
+    assert sweep_stale_jobs() == {"requeued": 0, "failed": 0}
