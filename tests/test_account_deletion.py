@@ -46,5 +46,7 @@ def test_deleted_address_can_sign_up_again_after_the_purge(make_account, api_cli
     api_client(raw).delete("/api/v1/accounts/me")
     User = get_user_model()
     wait_until(lambda: not User.objects.filter(pk=user.pk).exists())
-    response = api_client().post("/api/v1/accounts/signup", {"email": "again@example.com"}, format="json")
+    response = api_client().post(
+        "/api/v1/accounts/signup", {"email": "again@example.com"}, format="json"
+    )
     assert response.status_code == 201

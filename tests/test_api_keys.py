@@ -56,11 +56,14 @@ def test_created_key_is_shown_once_then_listed_without_secret(account, api_clien
     listed = client.get("/api/v1/keys").json()
     assert {k["prefix"] for k in listed} >= {body["prefix"]}
     assert body["key"] not in str(listed)
-    assert all(set(k) == {"prefix", "name", "created_at", "last_used_at", "revoked", "revoked_at"} for k in listed)
+    assert all(
+        set(k) == {"prefix", "name", "created_at", "last_used_at", "revoked", "revoked_at"}
+        for k in listed
+    )
 
 
 def test_revoked_key_is_refused_on_the_next_request(account, api_client):
-    user, raw, client = account
+    user, _, client = account
     spare = client.post("/api/v1/keys", {"name": "spare"}, format="json").json()
     assert api_client(spare["key"]).get("/api/v1/accounts/me").status_code == 200
     assert client.delete(f"/api/v1/keys/{spare['prefix']}").status_code == 204
@@ -91,4 +94,9 @@ def test_other_tenants_key_cannot_be_revoked(make_account, api_client):
 def test_me_reports_usage(account):
     _, _, client = account
     body = client.get("/api/v1/accounts/me").json()
-    assert body["usage"] == {"jobs_total": 0, "jobs_by_status": {}, "faces_detected": 0, "active_keys": 2}
+    assert body["usage"] == {
+        "jobs_total": 0,
+        "jobs_by_status": {},
+        "faces_detected": 0,
+        "active_keys": 2,
+    }

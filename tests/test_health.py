@@ -35,7 +35,12 @@ def test_openapi_schema_and_docs(client):
     schema = client.get("/api/v1/schema/")
     assert schema.status_code == 200
     text = schema.content.decode()
-    for path in ("/api/v1/jobs", "/api/v1/jobs/{job_id}", "/api/v1/keys", "/api/v1/accounts/signup"):
+    for path in (
+        "/api/v1/jobs",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/keys",
+        "/api/v1/accounts/signup",
+    ):
         assert path in text
     assert client.get("/api/v1/docs/").status_code == 200
 

@@ -38,7 +38,9 @@ def test_keys_are_stored_hashed(api_client, django_capture_on_commit_callbacks):
     assert raw not in key.hashed_key and len(key.hashed_key) == 64
 
 
-def test_signup_events_carry_the_prefix_never_the_key(api_client, django_capture_on_commit_callbacks):
+def test_signup_events_carry_the_prefix_never_the_key(
+    api_client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         api_client().post("/api/v1/accounts/signup", {"email": "ev@example.com"}, format="json")
     raw = key_in(mail.outbox[0])
@@ -61,7 +63,9 @@ def test_same_email_twice_is_a_conflict(api_client):
 
 
 def test_invalid_email_is_a_400_in_the_error_shape(api_client):
-    response = api_client().post("/api/v1/accounts/signup", {"email": "not-an-email"}, format="json")
+    response = api_client().post(
+        "/api/v1/accounts/signup", {"email": "not-an-email"}, format="json"
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "validation_error" and "email" in error["detail"]
@@ -70,7 +74,10 @@ def test_invalid_email_is_a_400_in_the_error_shape(api_client):
 def test_signups_are_rate_limited_per_client(api_client, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "signup": "2/hour"},
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "signup": "2/hour",
+        },
     }
     from rest_framework.throttling import ScopedRateThrottle
 

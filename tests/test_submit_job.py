@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 def post_image(client, data: bytes, name: str = "photo.jpg", headers=None, **fields):
     upload = io.BytesIO(data)
     upload.name = name
-    return client.post("/api/v1/jobs", {"image": upload, **fields}, format="multipart", **(headers or {}))
+    return client.post(
+        "/api/v1/jobs", {"image": upload, **fields}, format="multipart", **(headers or {})
+    )
 
 
 def assert_error(response, status: int, code: str) -> None:
@@ -118,7 +120,12 @@ def test_json_body_is_415(account):
 
 @pytest.mark.parametrize(
     "fields",
-    [{"min_confidence": "1.5"}, {"min_confidence": "high"}, {"min_face_size": "0"}, {"webhook_url": "ftp://x/y"}],
+    [
+        {"min_confidence": "1.5"},
+        {"min_confidence": "high"},
+        {"min_face_size": "0"},
+        {"webhook_url": "ftp://x/y"},
+    ],
 )
 def test_invalid_options_are_400(account, photo, fields):
     _, _, client = account
