@@ -1,0 +1,1 @@
+"""Webhooks: registered endpoints, signed deliveries of finished jobs, their attempts."""
