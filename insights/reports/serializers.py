@@ -1,0 +1,15 @@
+"""Query parameters of the report preview."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from insights.reports.periods import KINDS
+
+
+class PreviewQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=KINDS, default="daily")
+    period_end = serializers.DateField(
+        required=False,
+        help_text="ISO date (UTC); the period ends at 00:00 of that day. Default: today.",
+    )
