@@ -1,4 +1,5 @@
-"""The Celery application. Tasks live in workers/tasks.py."""
+"""The Celery application. Tasks live in workers/tasks.py, workers/events.py,
+workers/webhooks.py and workers/reports.py."""
 
 import os
 
@@ -9,3 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facedetect.settings")
 app = Celery("facedetect")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["workers"])
+app.autodiscover_tasks(["workers"], related_name="events")
+app.autodiscover_tasks(["workers"], related_name="webhooks")
+app.autodiscover_tasks(["workers"], related_name="reports")

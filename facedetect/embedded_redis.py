@@ -41,7 +41,8 @@ def start(socket_path: Path, *, log_path: Path | None = None) -> subprocess.Pope
         "--dir", str(socket_path.parent),
         "--logfile", str(log_path or os.devnull),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    # Its own session: a Ctrl-C meant for the services must not kill the broker under them.
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
     client = redis.Redis(unix_socket_path=str(socket_path))
     deadline = time.monotonic() + 15
     while True:

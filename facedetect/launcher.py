@@ -1,12 +1,15 @@
 """`make run`: the whole service on one machine, with the embedded defaults.
 
-Migrates, starts an embedded Redis when REDIS_URL is unset, then gunicorn (web), a Celery
-worker for detection, a Celery worker for the light queues (webhooks, events, default), and
-Celery beat; prints where it listens and a ready API key; stops everything on Ctrl-C.
+Migrates, starts an embedded Redis when REDIS_URL is unset, checks the object store (a bad
+bucket stops it here) and installs the Elasticsearch index templates when ELASTICSEARCH_URL is
+set, then starts gunicorn (web), a Celery worker for detection, a Celery worker for the light
+queues (webhooks, events, default), and Celery beat; prints where it listens and a ready API
+key; stops everything on Ctrl-C.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,9 +35,12 @@ def _bin(name: str) -> str:
 
 def _manage(*args: str, env: dict) -> str:
     result = subprocess.run(
-        _python(str(ROOT / "manage.py"), *args), env=env, cwd=ROOT, check=True,
+        _python(str(ROOT / "manage.py"), *args), env=env, cwd=ROOT,
         capture_output=True, text=True,
     )  # fmt: skip
+    if result.returncode != 0:
+        # Say what failed (a missing bucket, a denied key...) instead of a bare exit status.
+        raise SystemExit(f"manage.py {args[0]} failed:\n{result.stderr.strip()}")
     return result.stdout.strip()
 
 
@@ -62,6 +68,10 @@ def main() -> int:
 
     children: list[subprocess.Popen] = []
     redis_process = None
+    # Ctrl-C and SIGTERM both stop everything, also when started from a script where SIGINT
+    # arrives ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if not env.get("REDIS_URL"):
             socket_path = var_dir / "redis.sock"
@@ -74,25 +84,26 @@ def main() -> int:
         print("applying migrations...")
         _manage("migrate", "--noinput", env=env)
         _manage("collectstatic", "--noinput", env=env)
+        print(_manage("checkstore", env=env))
+        if env.get("ELASTICSEARCH_URL"):
+            print(_manage("install_es_templates", env=env))
         key = _manage("createapikey", DEMO_EMAIL, "--staff", "--name", "make run", env=env)
 
         celery = [_bin("celery"), "-A", "facedetect"]
-        children.append(subprocess.Popen(
-            [_bin("gunicorn"), "facedetect.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", env.get("WEB_CONCURRENCY", "2"), "--threads", env.get("WEB_THREADS", "8"),
-             "--worker-class", "gthread", "--timeout", "60", "--access-logfile", "-"],
-            env=env, cwd=ROOT))  # fmt: skip
-        children.append(subprocess.Popen(
-            [*celery, "worker", "-Q", "detect", "-n", "detect@%h", "--loglevel", "INFO",
-             "--concurrency", env.get("WORKER_CONCURRENCY", str(cores)), "--pool", "prefork"],
-            env={**env, "WORKER_PRELOAD_MODEL": "true"}, cwd=ROOT))  # fmt: skip
-        children.append(subprocess.Popen(
-            [*celery, "worker", "-Q", "webhooks,events,default", "-n", "io@%h", "--loglevel",
-             "INFO", "--pool", "threads", "--concurrency", "8"],
-            env=env, cwd=ROOT))  # fmt: skip
-        children.append(subprocess.Popen(
-            [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var_dir / "celerybeat")],
-            env=env, cwd=ROOT))  # fmt: skip
+        web = [_bin("gunicorn"), "facedetect.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", env.get("WEB_CONCURRENCY", "2"),
+               "--threads", env.get("WEB_THREADS", "8"), "--worker-class", "gthread",
+               "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-"]  # fmt: skip
+        detect = [*celery, "worker", "-Q", "detect", "-n", "detect@%h", "--loglevel", "INFO",
+                  "--concurrency", env.get("WORKER_CONCURRENCY", str(cores)),
+                  "--pool", "prefork"]  # fmt: skip
+        io_worker = [*celery, "worker", "-Q", "webhooks,events,default", "-n", "io@%h",
+                     "--loglevel", "INFO", "--pool", "threads", "--concurrency", "8"]  # fmt: skip
+        beat = [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var_dir / "celerybeat")]
+        children.append(_spawn(web, env))
+        children.append(_spawn(detect, {**env, "WORKER_PRELOAD_MODEL": "true"}))
+        children.append(_spawn(io_worker, env))
+        children.append(_spawn(beat, env))
 
         base = f"http://127.0.0.1:{port}"
         _wait_for_http(f"{base}/healthz", children)
@@ -106,7 +117,6 @@ def main() -> int:
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         while all(p.poll() is None for p in children):
             time.sleep(0.5)
         print("a service exited; stopping the others", file=sys.stderr)
@@ -120,16 +130,26 @@ def main() -> int:
             embedded_redis.stop(redis_process)
 
 
+def _spawn(command: list[str], env: dict) -> subprocess.Popen:
+    """Start a service in a process group of its own: the launcher alone decides when it
+    stops, and stopping it reaches its workers too (gunicorn's, Celery's pool)."""
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+
+
 def _stop_all(children: list[subprocess.Popen]) -> None:
+    """SIGTERM every service's group (a warm shutdown), SIGKILL what is left after 30 s."""
     for process in children:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + 30
     for process in children:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 if __name__ == "__main__":

@@ -135,7 +135,8 @@ CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT", 180)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "workers.tasks.detect_faces": {"queue": "detect"},
-    "workers.tasks.deliver_webhook": {"queue": "webhooks"},
+    "workers.webhooks.*": {"queue": "webhooks"},
+    "workers.events.*": {"queue": "events"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True  # for flower
@@ -143,6 +144,19 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "workers.tasks.sweep_stale_jobs", "schedule": 60.0},
     "purge-deleted-accounts": {"task": "workers.tasks.purge_deleted_accounts", "schedule": 300.0},
+    # Webhook retries wait in the database; this sends the due ones to the queue.
+    "enqueue-due-webhooks": {
+        "task": "workers.webhooks.enqueue_due_webhooks",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
+    # A tick that waited longer than the interval is dropped: the next one does the same work.
+    "flush-outbox": {
+        "task": "workers.events.flush_outbox",
+        "schedule": float(env_int("OUTBOX_FLUSH_INTERVAL", 5)),
+        "options": {"expires": float(env_int("OUTBOX_FLUSH_INTERVAL", 5))},
+    },
+    "prune-outbox": {"task": "workers.events.prune_outbox", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -161,6 +175,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
 ]
 
+# --- Dataset exports ------------------------------------------------------------------------
+# An export runs as one task, under this time limit; it stays below the broker's visibility
+# timeout (3600 s) so that Redis never redelivers a task that is still running.
+DATASET_EXPORT_TIME_LIMIT = min(3300, max(60, env_int("DATASET_EXPORT_TIME_LIMIT", 3000)))
+
 # --- Object store ---------------------------------------------------------------------------
 OBJECT_STORE_DIR = Path(env_str("OBJECT_STORE_DIR", str(VAR_DIR / "objects")))
 S3_BUCKET = env_str("S3_BUCKET")
@@ -169,10 +188,25 @@ S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL") or None
 
 # --- Insights -------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
+ELASTICSEARCH_API_KEY = env_str("ELASTICSEARCH_API_KEY")
 ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "facedetect")
+ELASTICSEARCH_TIMEOUT = env_int("ELASTICSEARCH_TIMEOUT", 10)
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 500)
+OUTBOX_RETRY_MAX_DELAY = env_int("OUTBOX_RETRY_MAX_DELAY", 300)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
 
 # --- Webhooks -------------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+# Seconds before each retry after a failed attempt, +-20% jitter: the Standard Webhooks schedule
+# (at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; 8 attempts over about 27 hours).
+WEBHOOK_RETRY_SCHEDULE = [
+    int(seconds)
+    for seconds in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+]
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)
+# Attempts to one host at the same time, so that a slow receiver holds few workers.
+WEBHOOK_MAX_IN_FLIGHT_PER_HOST = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_HOST", 4)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -182,7 +216,14 @@ AWS_SES_REGION_NAME = env_str("AWS_SES_REGION_NAME", env_str("AWS_DEFAULT_REGION
 AWS_SES_REGION_ENDPOINT = env_str(
     "AWS_SES_REGION_ENDPOINT", f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
 )
+# django-ses builds its client from this URL; point it at a local SES (moto) if needed.
+AWS_SES_REGION_ENDPOINT_URL = env_str(
+    "AWS_SES_REGION_ENDPOINT_URL", f"https://{AWS_SES_REGION_ENDPOINT}"
+)
 REPORT_RECIPIENTS = env_list("REPORT_RECIPIENTS")
+# A report run claimed longer ago than this and still pending is taken to be abandoned (its
+# sender died) and may be sent again by the next try.
+REPORT_CLAIM_TIMEOUT = env_int("REPORT_CLAIM_TIMEOUT", 900)
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 # --- API ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from facedetect.errors_views import json_not_found, json_server_error
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("jobs.urls")),
+    path("", include("insights.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

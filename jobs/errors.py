@@ -35,6 +35,35 @@ class InvalidWebhookUrl(JobError):
     code = "invalid_webhook_url"
 
 
+class WebhookHostUnresolved(InvalidWebhookUrl):
+    """A 400 at submit; at delivery, a network error worth a retry."""
+
+
 class StoreUnavailable(JobError):
     http_status = 503
     code = "object_store_unavailable"
+
+
+class JobNotFinished(JobError):
+    http_status = 409
+    code = "job_not_finished"
+
+
+class JobFailed(JobError):
+    http_status = 409
+    code = "job_failed"
+
+
+class InvalidFeedback(JobError):
+    http_status = 400
+    code = "invalid_feedback"
+
+
+class InvalidSelection(JobError):
+    http_status = 400
+    code = "invalid_selection"
+
+
+class ExportNotFound(JobError):
+    http_status = 404
+    code = "not_found"

@@ -82,3 +82,82 @@ class Job(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+
+class Feedback(models.Model):
+    """What the job's owner says about its prediction. Every submission is kept: the current
+    one has ``superseded_at`` NULL, the earlier ones are its history."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="feedback_history")
+    correct = models.BooleanField()
+    # Indexes into the job's faces that are not faces.
+    false_positives = models.JSONField(default=list, blank=True)
+    # Boxes {x, y, width, height} of faces the model did not return.
+    missed_faces = models.JSONField(default=list, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="feedback_one_current_per_job",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{'correct' if self.correct else 'incorrect'} on {self.job_id}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class DatasetExport(models.Model):
+    """A training dataset export started from the staff API, run by a worker."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    format = models.CharField(max_length=16)
+    selection = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The outcome: where the archive is in the object store, and what it holds.
+    output_key = models.CharField(max_length=512, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.id} ({self.status})"
+
+
+# Webhook models live beside their services in jobs/webhooks/; Django finds them through here.
+from jobs.webhooks.models import (  # noqa: E402, F401
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookSecret,
+)

@@ -23,6 +23,7 @@ from insights import events
 from insights.services import record_event
 from jobs.models import Job, JobStatus
 from jobs.storage import ObjectMissing, get_object_store
+from jobs.webhooks import dispatch as webhook_dispatch
 from ml.detector import Detector
 from ml.errors import ImageError
 from ml.faces import filter_faces
@@ -218,3 +219,8 @@ def _record_outcome(job: Job) -> None:
         inference_ms=job.inference_ms,
         total_ms=job.total_ms,
     )
+    # The deliveries commit with the outcome (none is lost if the worker dies); the first
+    # attempts are queued once it is committed, so that the receiver finds the job finished.
+    delivery_ids = webhook_dispatch.create_job_deliveries(job=job)
+    if delivery_ids:
+        transaction.on_commit(lambda: webhook_dispatch.enqueue_deliveries(delivery_ids))

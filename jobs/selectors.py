@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from jobs.errors import JobNotFound
-from jobs.models import Job
+from jobs.models import Feedback, Job
+
+
+def with_current_feedback(query: QuerySet[Job]) -> QuerySet[Job]:
+    """Jobs with their current feedback as ``job.current_feedback`` (a list of 0 or 1)."""
+    current = Feedback.objects.filter(superseded_at__isnull=True)
+    return query.prefetch_related(
+        Prefetch("feedback_history", queryset=current, to_attr="current_feedback")
+    )
 
 
 def jobs_of(user, *, status: str | None = None) -> QuerySet[Job]:
@@ -13,12 +21,12 @@ def jobs_of(user, *, status: str | None = None) -> QuerySet[Job]:
     query = Job.objects.filter(user=user).order_by("-created_at", "-id")
     if status:
         query = query.filter(status=status)
-    return query
+    return with_current_feedback(query)
 
 
 def get_job(user, job_id) -> Job:
     """One of the user's jobs, or JobNotFound (also for another tenant's job)."""
-    job = Job.objects.filter(user=user, pk=job_id).first()
+    job = with_current_feedback(Job.objects.filter(user=user, pk=job_id)).first()
     if job is None:
         raise JobNotFound("No such job.")
     return job

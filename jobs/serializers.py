@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from jobs.models import Job, JobStatus
+from jobs.models import Feedback, Job, JobStatus
 
 
 class SubmitOptionsSerializer(serializers.Serializer):
@@ -35,10 +35,11 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = [
             "id", "status", "created_at", "started_at", "finished_at",
-            "image", "result", "error", "webhook_url", "options", "links",
+            "image", "result", "error", "webhook_url", "options", "feedback", "links",
         ]  # fmt: skip
 
     options = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
 
     def get_image(self, job: Job) -> dict:
         meta = job.image_metadata or {}
@@ -80,6 +81,13 @@ class JobSerializer(serializers.ModelSerializer):
     def get_options(self, job: Job) -> dict:
         return {"min_confidence": job.min_confidence, "min_face_size": job.min_face_size}
 
+    def get_feedback(self, job: Job) -> dict | None:
+        """The current feedback on the job, or null."""
+        current = getattr(job, "current_feedback", None)
+        if current is None:  # not prefetched by the selector
+            current = list(job.feedback_history.filter(superseded_at__isnull=True)[:1])
+        return FeedbackSerializer(current[0]).data if current else None
+
     def get_links(self, job: Job) -> dict:
         path = reverse("job-detail", args=[job.pk])
         request = self.context.get("request")
@@ -97,3 +105,33 @@ class SubmittedJobSerializer(serializers.ModelSerializer):
 
     def get_links(self, job: Job) -> dict:
         return JobSerializer(context=self.context).get_links(job)
+
+
+class BoxSerializer(serializers.Serializer):
+    x = serializers.IntegerField(min_value=0)
+    y = serializers.IntegerField(min_value=0)
+    width = serializers.IntegerField(min_value=1)
+    height = serializers.IntegerField(min_value=1)
+
+
+class FeedbackRequestSerializer(serializers.Serializer):
+    """The body of POST /api/v1/jobs/{id}/feedback; indexes and boxes are checked against the
+    job by the service."""
+
+    correct = serializers.BooleanField()
+    false_positives = serializers.ListField(
+        child=serializers.IntegerField(min_value=0), required=False, max_length=1000
+    )
+    missed_faces = serializers.ListField(child=BoxSerializer(), required=False, max_length=1000)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, trim_whitespace=True
+    )
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    job_id = serializers.UUIDField(read_only=True)
+    submitted_at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Feedback
+        fields = ["job_id", "correct", "false_positives", "missed_faces", "comment", "submitted_at"]

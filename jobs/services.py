@@ -1,10 +1,11 @@
-"""Submitting and deleting jobs. Detection itself is in jobs/processing.py."""
+"""Submitting and deleting jobs, and feedback on their predictions. Detection itself is in
+jobs/processing.py."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery import current_app
@@ -15,8 +16,14 @@ from django.utils import timezone
 from accounts.clients import Client
 from insights import events
 from insights.services import record_event
-from jobs.errors import IdempotencyConflict, JobNotFound
-from jobs.models import Job
+from jobs.errors import (
+    IdempotencyConflict,
+    InvalidFeedback,
+    JobFailed,
+    JobNotFinished,
+    JobNotFound,
+)
+from jobs.models import Feedback, Job, JobStatus
 from jobs.storage import get_object_store, input_key
 from jobs.webhook_urls import validate_webhook_url
 from ml.images import probe_image
@@ -177,3 +184,86 @@ def sweep_stale_jobs(*, now=None) -> dict[str, int]:
             enqueue_detection(str(job_id))
             requeued += 1
     return {"requeued": requeued, "failed": failed}
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    """Feedback as the owner sends it; boxes are {x, y, width, height} in displayed pixels."""
+
+    correct: bool
+    false_positives: list[int] = field(default_factory=list)
+    missed_faces: list[dict] = field(default_factory=list)
+    comment: str = ""
+
+
+def submit_feedback(*, user, job_id, feedback: FeedbackInput, client: Client) -> Feedback:
+    """Record the owner's feedback on a succeeded job. An earlier feedback is superseded, not
+    deleted, so that its history stays; the event commits with the new row."""
+    with transaction.atomic():
+        # The lock serialises two submissions for one job: exactly one stays current.
+        job = Job.objects.select_for_update().filter(user=user, pk=job_id).first()
+        if job is None:
+            raise JobNotFound("No such job.")
+        _check_feedback(job, feedback)
+        now = timezone.now()
+        replaced = Feedback.objects.filter(job=job, superseded_at__isnull=True).update(
+            superseded_at=now
+        )
+        row = Feedback.objects.create(
+            job=job,
+            correct=feedback.correct,
+            false_positives=sorted(feedback.false_positives),
+            missed_faces=[_box(face) for face in feedback.missed_faces],
+            comment=feedback.comment,
+            created_at=now,
+        )
+        record_event(
+            events.FEEDBACK_SUBMITTED,
+            user_id=user.pk,
+            job_id=str(job.pk),
+            correct=feedback.correct,
+            faces_corrected=len(row.false_positives) + len(row.missed_faces),
+            false_positives=len(row.false_positives),
+            missed_faces=len(row.missed_faces),
+            replaced=bool(replaced),
+            **client.as_fields(),
+        )
+    return row
+
+
+def _check_feedback(job: Job, feedback: FeedbackInput) -> None:
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise JobNotFinished("The job has no result yet; give feedback once it has succeeded.")
+    if job.status == JobStatus.FAILED:
+        raise JobFailed("The job failed: there is no prediction to give feedback on.")
+    if feedback.correct and (feedback.false_positives or feedback.missed_faces):
+        raise InvalidFeedback(
+            "A prediction marked correct cannot have false_positives or missed_faces."
+        )
+    face_count = len(job.faces or [])
+    if len(set(feedback.false_positives)) != len(feedback.false_positives):
+        raise InvalidFeedback("false_positives lists a face more than once.")
+    for index in feedback.false_positives:
+        if not 0 <= index < face_count:
+            raise InvalidFeedback(
+                f"false_positives: {index} is not a face of this job (it has {face_count})."
+            )
+    for number, face in enumerate(feedback.missed_faces):
+        box = _box(face)
+        if box["width"] < 1 or box["height"] < 1:
+            raise InvalidFeedback(f"missed_faces[{number}]: width and height must be positive.")
+        inside = (
+            box["x"] >= 0
+            and box["y"] >= 0
+            and box["x"] + box["width"] <= job.width
+            and box["y"] + box["height"] <= job.height
+        )
+        if not inside:
+            raise InvalidFeedback(
+                f"missed_faces[{number}]: the box must lie inside the {job.width}x{job.height} "
+                "image."
+            )
+
+
+def _box(face: dict) -> dict:
+    return {name: int(face[name]) for name in ("x", "y", "width", "height")}

@@ -14,6 +14,8 @@ from accounts.clients import client_from_request
 from jobs import selectors, services
 from jobs.errors import MissingImage, UploadTooLarge
 from jobs.serializers import (
+    FeedbackRequestSerializer,
+    FeedbackSerializer,
     JobListQuerySerializer,
     JobSerializer,
     SubmitOptionsSerializer,
@@ -103,3 +105,17 @@ class JobDetailView(APIView):
     def delete(self, request, job_id):
         services.delete_job(user=request.user, job_id=job_id, client=client_from_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JobFeedbackView(APIView):
+    @extend_schema(request=FeedbackRequestSerializer, responses={201: FeedbackSerializer})
+    def post(self, request, job_id):
+        body = FeedbackRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        feedback = services.submit_feedback(
+            user=request.user,
+            job_id=job_id,
+            feedback=services.FeedbackInput(**body.validated_data),
+            client=client_from_request(request),
+        )
+        return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)

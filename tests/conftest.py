@@ -47,6 +47,9 @@ def pytest_configure(config) -> None:
 def _isolated_environment(settings, tmp_path):
     """Each test gets its own object store folder and empty rate-limit counters."""
     settings.OBJECT_STORE_DIR = tmp_path / "objects"
+    # The embedded defaults, whatever the shell exports: the S3 and Elasticsearch tests opt in.
+    settings.S3_BUCKET = ""
+    settings.ELASTICSEARCH_URL = ""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()
 
@@ -116,6 +119,16 @@ def celery_worker(django_db_setup, django_db_blocker):
             loglevel="WARNING", shutdown_timeout=30,
         ) as worker:  # fmt: skip
             yield worker
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A real HTTP server on 127.0.0.1 that records webhook requests; its answers can be
+    scripted (tests/webhook_receiver.py)."""
+    from tests.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 def wait_for_job(client: APIClient, job_id: str, *, timeout: float = 120) -> dict:

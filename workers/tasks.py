@@ -11,6 +11,7 @@ from django.conf import settings
 from accounts.services import erase_user
 from insights.services import purge_user_events
 from jobs import processing, services
+from jobs.datasets.services import run_export
 from workers.detector import get_detector
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,16 @@ def detect_faces(job_id: str) -> None:
     for retry_id in retry_ids:
         # Transient failure: back off a little, with jitter, before the next attempt.
         services.enqueue_detection(retry_id, countdown=random.randint(5, 30))
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.DATASET_EXPORT_TIME_LIMIT,
+    time_limit=settings.DATASET_EXPORT_TIME_LIMIT + 60,
+)
+def export_dataset(export_id: str) -> None:
+    """Build a dataset export started from the staff API and store its archive."""
+    run_export(export_id)
 
 
 @shared_task
