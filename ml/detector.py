@@ -43,10 +43,10 @@ class MTCNNDetector:
 
 def face_from_mtcnn(item: dict) -> Face:
     """Convert one of `mtcnn`'s JSON results to a Face."""
-    x, y, width, height = (int(round(float(v))) for v in item["box"])
+    x, y, width, height = (round(float(v)) for v in item["box"])
     keypoints = item["keypoints"]
     landmarks = {
-        name: (int(round(float(keypoints[name][0]))), int(round(float(keypoints[name][1]))))
+        name: (round(float(keypoints[name][0])), round(float(keypoints[name][1])))
         for name in LANDMARK_NAMES
     }
     return Face(
