@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.clients import client_from_request
 from jobs import selectors, services
 from jobs.errors import MissingImage, UploadTooLarge
+from jobs.pagination import NewestFirstPagination
 from jobs.serializers import (
     FeedbackRequestSerializer,
     FeedbackSerializer,
@@ -24,13 +24,6 @@ from jobs.serializers import (
 )
 from jobs.uploads import check_declared_length, read_limited
 from ml.errors import UnsupportedImageError
-
-
-class JobPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class JobListView(APIView):
@@ -70,7 +63,7 @@ class JobListView(APIView):
         query = JobListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         jobs = selectors.jobs_of(request.user, status=query.validated_data.get("status"))
-        paginator = JobPagination()
+        paginator = NewestFirstPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         data = JobSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

@@ -95,6 +95,33 @@ def api_client() -> Callable[[str | None], APIClient]:
 
 
 @pytest.fixture
+def staff_api_client(make_account, api_client) -> APIClient:
+    """An APIClient with the key of a staff account."""
+    _, raw = make_account(staff=True)
+    return api_client(raw)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on 127.0.0.1: S3 and SES over real HTTP, as boto3 reaches AWS."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch) -> None:
+    """Dummy credentials and region, for boto3 talking to moto."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
 def account(make_account, api_client):
     """A ready account: (user, raw_key, client)."""
     user, raw = make_account()

@@ -16,35 +16,29 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/insights/summary"
 
 
-@pytest.fixture
-def staff_client(make_account, api_client):
-    _, raw = make_account(staff=True)
-    return api_client(raw)
-
-
-def test_summary_matches_the_figures_worked_out_by_hand(staff_client):
+def test_summary_matches_the_figures_worked_out_by_hand(staff_api_client):
     seed()
-    response = staff_client.get(URL, WINDOW)
+    response = staff_api_client.get(URL, WINDOW)
     assert response.status_code == 200, response.content
     assert response.json() == EXPECTED
 
 
-def test_series_by_hour_and_by_week(staff_client):
+def test_series_by_hour_and_by_week(staff_api_client):
     seed()
-    hourly = staff_client.get(URL, {**WINDOW, "interval": "hour"}).json()["series"]
+    hourly = staff_api_client.get(URL, {**WINDOW, "interval": "hour"}).json()["series"]
     assert len(hourly) == 48 and hourly[0]["start"] == "2026-11-02T00:00:00+00:00"
     busy = {row["start"][11:13]: row for row in hourly[:24] if any(v for v in row.values() if v)}
     assert busy["12"]["jobs_submitted"] == 3 and busy["14"]["faces"] == 3
     assert sum(row["signups"] for row in hourly) == 3
     # 2 November 2026 is a Monday: both days fall in one week.
-    weekly = staff_client.get(URL, {**WINDOW, "interval": "week"}).json()["series"]
+    weekly = staff_api_client.get(URL, {**WINDOW, "interval": "week"}).json()["series"]
     assert weekly == [{**EXPECTED["series"][0], "jobs_submitted": 5, "jobs_succeeded": 4,
                        "faces": 9, "signups": 3}]  # fmt: skip
 
 
-def test_an_empty_window_is_all_zeros(staff_client):
+def test_an_empty_window_is_all_zeros(staff_api_client):
     seed()
-    body = staff_client.get(
+    body = staff_api_client.get(
         URL, {"since": "2026-10-01T00:00:00Z", "until": "2026-10-03T00:00:00Z"}
     ).json()
     assert body["jobs"] == {
@@ -61,13 +55,13 @@ def test_an_empty_window_is_all_zeros(staff_client):
     assert [row["jobs_submitted"] for row in body["series"]] == [0, 0]
 
 
-def test_the_window_defaults_to_the_last_seven_days(staff_client):
+def test_the_window_defaults_to_the_last_seven_days(staff_api_client):
     record_event(events.JOB_DELETED, user_id=1, job_id="recent")
     record_event(
         events.JOB_DELETED, user_id=1, job_id="old", at=datetime.now(UTC) - timedelta(days=8)
     )
     ship_pending_events()
-    body = staff_client.get(URL).json()
+    body = staff_api_client.get(URL).json()
     since = datetime.fromisoformat(body["window"]["since"])
     until = datetime.fromisoformat(body["window"]["until"])
     assert until - since == timedelta(days=7) and body["window"]["interval"] == "day"
@@ -109,8 +103,8 @@ def test_no_key_is_a_401(api_client):
         {"since": "2020-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z", "interval": "hour"},
     ],
 )
-def test_bad_parameters_are_a_400_in_the_error_shape(staff_client, params):
-    response = staff_client.get(URL, params)
+def test_bad_parameters_are_a_400_in_the_error_shape(staff_api_client, params):
+    response = staff_api_client.get(URL, params)
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] in {"validation_error", "invalid_window"} and error["message"]

@@ -12,15 +12,9 @@ URL = "/api/v1/reports/preview"
 ADMIN_URL = "/admin/insights/reportrun/preview/"
 
 
-@pytest.fixture
-def staff_client(make_account, api_client):
-    _, raw = make_account(staff=True)
-    return api_client(raw)
-
-
-def test_staff_preview_a_report_with_its_charts_inline(staff_client):
+def test_staff_preview_a_report_with_its_charts_inline(staff_api_client):
     seed()
-    response = staff_client.get(URL, {"period": "weekly", "period_end": "2026-11-09"})
+    response = staff_api_client.get(URL, {"period": "weekly", "period_end": "2026-11-09"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     html = response.content.decode()
@@ -29,8 +23,8 @@ def test_staff_preview_a_report_with_its_charts_inline(staff_client):
     assert "+5 (+500%)" in html
 
 
-def test_the_preview_defaults_to_yesterday(staff_client):
-    response = staff_client.get(URL)
+def test_the_preview_defaults_to_yesterday(staff_api_client):
+    response = staff_api_client.get(URL)
     assert response.status_code == 200
     assert "facedetect daily report" in response.content.decode()
 
@@ -38,8 +32,8 @@ def test_the_preview_defaults_to_yesterday(staff_client):
 @pytest.mark.parametrize(
     "params", [{"period": "hourly"}, {"period": "daily", "period_end": "yesterday"}]
 )
-def test_bad_parameters_are_a_400(staff_client, params):
-    response = staff_client.get(URL, params)
+def test_bad_parameters_are_a_400(staff_api_client, params):
+    response = staff_api_client.get(URL, params)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
 

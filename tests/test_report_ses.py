@@ -8,7 +8,6 @@ import boto3
 import pytest
 import requests
 from django.core.management import CommandError, call_command
-from moto.server import ThreadedMotoServer
 
 from insights.reports.models import ReportRun, ReportStatus
 from tests.report_mail import parse_report_mail
@@ -19,21 +18,10 @@ pytestmark = pytest.mark.django_db
 SENDER = "reports@example.com"
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def ses(moto_endpoint, settings, monkeypatch):
+def ses(moto_endpoint, aws_credentials, settings):
     """The service sending through SES at moto, from a verified sender; returns a function
     that reads back from moto the raw messages SES accepted for an address."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     settings.EMAIL_BACKEND = "django_ses.SESBackend"
     settings.AWS_SES_REGION_NAME = "us-east-1"
     settings.AWS_SES_REGION_ENDPOINT_URL = moto_endpoint

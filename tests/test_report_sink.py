@@ -29,10 +29,7 @@ def test_a_report_is_not_sent_when_the_sink_cannot_answer(unreachable_elasticsea
     assert mail.outbox == []
 
 
-def test_the_preview_says_the_sink_is_unavailable(
-    unreachable_elasticsearch, make_account, api_client
-):
-    _, raw = make_account(staff=True)
-    response = api_client(raw).get("/api/v1/reports/preview")
+def test_the_preview_says_the_sink_is_unavailable(unreachable_elasticsearch, staff_api_client):
+    response = staff_api_client.get("/api/v1/reports/preview")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "insights_sink_unavailable"

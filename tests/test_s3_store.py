@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from moto.core.authorization import enable_iam_authentication
-from moto.server import ThreadedMotoServer
 
 from jobs.models import Job
 from jobs.storage import ObjectMissing, get_object_store
@@ -18,21 +17,9 @@ from tests.conftest import wait_for_job, wait_until
 PREFIX = "facedetect"
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def s3(moto_endpoint, settings, monkeypatch):
+def s3(moto_endpoint, aws_credentials, settings):
     """A fresh bucket, and the service configured to use it; returns a boto3 client."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     client = boto3.client("s3", endpoint_url=moto_endpoint)
     bucket = f"inputs-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)

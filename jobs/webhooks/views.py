@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobs.pagination import NewestFirstPagination
 from jobs.webhooks import dispatch, selectors, services
 from jobs.webhooks.serializers import (
     AccountSecretSerializer,
@@ -16,13 +16,6 @@ from jobs.webhooks.serializers import (
     EndpointSerializer,
     EndpointWithSecretSerializer,
 )
-
-
-class DeliveryPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class EndpointListView(APIView):
@@ -82,7 +75,7 @@ class AccountSecretView(APIView):
 
 class _DeliveryListView(APIView):
     def _page(self, request, deliveries):
-        paginator = DeliveryPagination()
+        paginator = NewestFirstPagination()
         page = paginator.paginate_queryset(deliveries, request, view=self)
         return paginator.get_paginated_response(DeliverySerializer(page, many=True).data)
 
