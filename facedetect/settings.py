@@ -130,6 +130,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process loads TensorFlow and MTCNN before it reports for work (WORKER_PRELOAD_MODEL);
+# Celery's default of 4 s kills it for being late on a busy machine, again and again.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_int("WORKER_PROC_ALIVE_TIMEOUT", 120)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT", 180)
 CELERY_TASK_DEFAULT_QUEUE = "default"

@@ -40,13 +40,20 @@ class _Loaded:
     metadata: dict
 
 
-def claim_job(job_id, *, now: datetime | None = None) -> Job | None:
-    """Move a queued (or stale running) job to running; None if someone else has it."""
+def claim_job(job_id, *, now: datetime | None = None, reclaim: bool = False) -> Job | None:
+    """Move a queued (or stale running) job to running; None if someone else has it.
+
+    ``reclaim`` takes a running job too: the broker redelivered its message because the worker
+    that held it was lost, so nobody else is running it.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.JOB_STALE_AFTER)
+    running = Q(status=JobStatus.RUNNING)
+    if not reclaim:
+        running &= Q(updated_at__lt=stale)
     claimed = (
         Job.objects.filter(pk=job_id)
-        .filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, updated_at__lt=stale))
+        .filter(Q(status=JobStatus.QUEUED) | running)
         .update(
             status=JobStatus.RUNNING, started_at=now, updated_at=now, attempts=F("attempts") + 1
         )
@@ -54,10 +61,10 @@ def claim_job(job_id, *, now: datetime | None = None) -> Job | None:
     return Job.objects.filter(pk=job_id).first() if claimed else None
 
 
-def claim_batch(job_id, *, size: int) -> list[Job]:
+def claim_batch(job_id, *, size: int, reclaim: bool = False) -> list[Job]:
     """Claim a job and, when ``size`` > 1, up to size-1 other queued jobs (oldest first), so
     one detector call serves several. Their own messages later find them done and skip."""
-    first = claim_job(job_id)
+    first = claim_job(job_id, reclaim=reclaim)
     if first is None:
         return []
     if first.attempts > settings.JOB_MAX_ATTEMPTS:
@@ -82,10 +89,14 @@ def claim_batch(job_id, *, size: int) -> list[Job]:
     return claimed
 
 
-def run_detection(job_id, *, detector: Detector, batch_size: int = 1) -> list[str]:
+def run_detection(
+    job_id, *, detector: Detector, batch_size: int = 1, redelivered: bool = False
+) -> list[str]:
     """Detect faces for a job (and a batch of other queued jobs). Returns the IDs of jobs put
-    back in the queue after a transient error, for the caller to re-enqueue with a delay."""
-    loaded = [item for job in claim_batch(job_id, size=batch_size) if (item := _load(job))]
+    back in the queue after a transient error, for the caller to re-enqueue with a delay.
+    ``redelivered``: the broker says an earlier delivery of this message was lost."""
+    claimed = claim_batch(job_id, size=batch_size, reclaim=redelivered)
+    loaded = [item for job in claimed if (item := _load(job))]
     if not loaded:
         return []
     started = time.monotonic()

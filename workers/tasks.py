@@ -17,11 +17,17 @@ from workers.detector import get_detector
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def detect_faces(job_id: str) -> None:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def detect_faces(self, job_id: str) -> None:
     """Run detection for a job (and a batch of other queued ones when batching is on)."""
+    # Redis marks a message it gives back after the worker process holding it died
+    # (reject_on_worker_lost) or its connection was lost: that job may be taken over at once.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     retry_ids = processing.run_detection(
-        job_id, detector=get_detector(), batch_size=settings.DETECT_BATCH_SIZE
+        job_id,
+        detector=get_detector(),
+        batch_size=settings.DETECT_BATCH_SIZE,
+        redelivered=redelivered,
     )
     for retry_id in retry_ids:
         # Transient failure: back off a little, with jitter, before the next attempt.
