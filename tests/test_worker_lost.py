@@ -5,6 +5,7 @@ database, SIGKILLs its pool process while the job is running, and waits for the 
 """
 
 import io
+import os
 import subprocess
 import sys
 import time
@@ -18,9 +19,9 @@ from django.conf import settings
 from django.db import connection
 from PIL import Image
 
-from accounts.clients import Client
 from jobs.models import Job
-from jobs.services import JobOptions, submit_job
+from jobs.storage import get_object_store
+from ml.images import probe_image
 from tests.images import encode
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +42,7 @@ def worker_process(tmp_path):
     """A prefork worker with one pool process, consuming a queue of its own."""
     queue = f"detect-killed-{uuid.uuid4().hex[:8]}"
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "OBJECT_STORE_DIR": str(settings.OBJECT_STORE_DIR),
@@ -77,13 +78,16 @@ def test_job_survives_its_worker_process_being_killed(account, photo, settings, 
     user, _, _ = account
     process, queue = worker_process
     settings.JOB_STALE_AFTER = 3600
-    # Created with the service, then sent to the subprocess's own queue (the in-process test
-    # worker, if running, never sees it).
-    job, _ = submit_job(
-        user=user, api_key_prefix="", data=large_photo(photo), options=JobOptions(),
-        idempotency_key=None, client=Client(),
+    # Stored like a submission, but sent only to the subprocess's own queue: the in-process
+    # test worker, if this session started it, must not take the job first.
+    data = large_photo(photo)
+    info = probe_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+    job = Job.objects.create(
+        user=user, object_key=f"inputs/{uuid.uuid4()}.jpg", content_type=info.content_type,
+        image_format=info.format, size_bytes=info.size_bytes, sha256=info.sha256,
+        width=info.width, height=info.height,
     )  # fmt: skip
-    Job.objects.filter(pk=job.pk).update(status="queued")
+    get_object_store().put(job.object_key, data, content_type=info.content_type, sha256=info.sha256)
     current_app.send_task("workers.tasks.detect_faces", args=[str(job.pk)], queue=queue)
 
     deadline = time.monotonic() + 180
