@@ -102,15 +102,12 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def probe_image(data: bytes, *, max_pixels: int) -> ImageInfo:
-    """Identify the image and check its size from the header alone, then verify that its data
-    decodes (at reduced scale for JPEG, so this stays cheap enough for the web process)."""
-    image = _open(data, max_pixels)
+def _info(image: Image.Image, data: bytes) -> ImageInfo:
     orientation = _orientation(image)
     width, height = image.size
     if orientation in (5, 6, 7, 8):  # rotated 90 degrees: the viewer sees it transposed
         width, height = height, width
-    info = ImageInfo(
+    return ImageInfo(
         format=image.format,
         content_type=CONTENT_TYPES[image.format],
         width=width,
@@ -120,6 +117,13 @@ def probe_image(data: bytes, *, max_pixels: int) -> ImageInfo:
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def probe_image(data: bytes, *, max_pixels: int) -> ImageInfo:
+    """Identify the image and check its size from the header alone, then verify that its data
+    decodes (at reduced scale for JPEG, so this stays cheap enough for the web process)."""
+    image = _open(data, max_pixels)
+    info = _info(image, data)
     try:
         if image.format == "JPEG":
             # DCT scaling decodes every block at 1/8 size: truncation still shows, cheaply.
@@ -134,9 +138,10 @@ def probe_image(data: bytes, *, max_pixels: int) -> ImageInfo:
 
 def decode_image(data: bytes, *, max_pixels: int) -> tuple[np.ndarray, ImageInfo]:
     """Decode to an RGB uint8 array (H, W, 3) as displayed: EXIF orientation applied, first
-    frame only, alpha composited on white, grayscale and palette expanded."""
-    info = probe_image(data, max_pixels=max_pixels)
+    frame only, alpha composited on white, grayscale and palette expanded. The header checks
+    of ``probe_image`` apply; the data is decoded once, at full size."""
     image = _open(data, max_pixels)
+    info = _info(image, data)
     try:
         image.seek(0)
         image.load()
