@@ -170,6 +170,9 @@ JOB_STALE_AFTER = max(60, env_int("JOB_STALE_AFTER", 300))
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 DETECT_BATCH_SIZE = env_int("DETECT_BATCH_SIZE", 1)
 WORKER_TF_THREADS = env_int("WORKER_TF_THREADS", 1)
+# Longest side of the image the detector sees; larger photos are scaled down for detection and
+# boxes mapped back (bench/README.md has the measurements behind 1920). 0: no cap.
+DETECT_MAX_SIDE = env_int("DETECT_MAX_SIDE", 1920)
 WORKER_PRELOAD_MODEL = env_bool("WORKER_PRELOAD_MODEL", False)
 # Multipart bodies are held in memory up to the upload limit and never spooled to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 64 * 1024

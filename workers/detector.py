@@ -23,7 +23,7 @@ def get_detector() -> Detector:
                 from ml.runtime import configure_tensorflow
 
                 configure_tensorflow(threads=settings.WORKER_TF_THREADS)
-                _detector = MTCNNDetector()
+                _detector = MTCNNDetector(max_side=settings.DETECT_MAX_SIDE or None)
     return _detector
 
 
