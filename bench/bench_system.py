@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from latency import summary
-from service_client import ServiceClient, parse_time, service_settings
+from service_client import ServiceClient, add_service_arguments, parse_time, service_settings
 from testphotos import encode_jpeg, load_photos, parse_size
 
 FINISHED = {"succeeded", "failed"}
@@ -29,14 +29,7 @@ FINISHED = {"succeeded", "failed"}
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--url",
-        help="service URL, loopback only (default: FACEDETECT_URL or http://127.0.0.1:8000)",
-    )
-    parser.add_argument("--api-key", help="API key (default: FACEDETECT_API_KEY)")
-    parser.add_argument(
-        "--concurrency", type=int, default=32, help="clients (default: %(default)s)"
-    )
+    add_service_arguments(parser)
     parser.add_argument(
         "--count",
         type=int,

@@ -3,6 +3,7 @@ keep-alive connection per thread, loopback targets only."""
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -21,6 +22,18 @@ class Response:
     body: dict
     seconds: float  # from the first byte sent to the whole body read
     retry_after: float | None = None
+
+
+def add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every HTTP benchmark takes: where the service is, the key, how many clients."""
+    parser.add_argument(
+        "--url",
+        help="service URL, loopback only (default: FACEDETECT_URL or http://127.0.0.1:8000)",
+    )
+    parser.add_argument("--api-key", help="API key (default: FACEDETECT_API_KEY)")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="clients (default: %(default)s)"
+    )
 
 
 def service_settings(url: str | None, api_key: str | None) -> tuple[str, int, str]:

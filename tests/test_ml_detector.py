@@ -3,9 +3,6 @@ mapped back to full resolution under the size cap. Real model, real photos; no d
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
@@ -13,16 +10,7 @@ from PIL import Image, ImageOps
 from ml.capping import detection_size
 from ml.detector import DEFAULT_MAX_SIDE, MTCNNDetector, face_from_mtcnn
 from ml.matching import box_iou, matched_faces, same_faces
-
-SHARED_TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
-FACES_DIR = Path(os.environ.get("TESTDATA_DIR", SHARED_TESTDATA)) / "faces"
-EXPECTED_FACES = {
-    "multiface.jpg": 6,
-    "ivan.jpg": 2,
-    "kate_siegel.jpg": 1,
-    "paul_rudd.jpg": 1,
-    "no-faces.jpg": 0,
-}
+from tests.conftest import EXPECTED_FACES, FACES_DIR
 
 
 def load(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
