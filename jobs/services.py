@@ -4,11 +4,9 @@ jobs/processing.py."""
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,11 +22,10 @@ from jobs.errors import (
     JobNotFound,
 )
 from jobs.models import Feedback, Job, JobStatus
+from jobs.queueing import enqueue_task
 from jobs.storage import get_object_store, input_key
 from jobs.webhook_urls import validate_webhook_url
 from ml.images import probe_image
-
-logger = logging.getLogger(__name__)
 
 DETECT_TASK = "workers.tasks.detect_faces"
 
@@ -122,16 +119,7 @@ def _replay(user, idempotency_key: str, fingerprint: str) -> Job | None:
 def enqueue_detection(job_id: str, *, countdown: int | None = None) -> None:
     """Send a job to the detection queue. A broker outage is logged, not raised: the job is
     committed, and the stale-job sweeper enqueues it again."""
-    try:
-        current_app.send_task(
-            DETECT_TASK,
-            args=[job_id],
-            countdown=countdown,
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-        )
-    except Exception:
-        logger.exception("could not enqueue job %s; the sweeper will retry", job_id)
+    enqueue_task(DETECT_TASK, args=[job_id], countdown=countdown)
 
 
 def delete_job(*, user, job_id, client: Client) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -15,6 +14,7 @@ from jobs.datasets.build import export_dataset
 from jobs.datasets.destinations import Destination
 from jobs.datasets.selection import Selection
 from jobs.models import DatasetExport, ExportStatus
+from jobs.queueing import enqueue_task
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,8 @@ def start_export(*, requested_by, selection: Selection, dataset_format: str) -> 
 
 
 def _enqueue(export_id: str) -> None:
-    try:
-        current_app.send_task(EXPORT_TASK, args=[export_id])
-    except Exception:
-        # The row stays queued and shows so in the API; staff can start another export.
-        logger.exception("could not enqueue dataset export %s", export_id)
+    # On failure the row stays queued and shows so in the API; staff can start another export.
+    enqueue_task(EXPORT_TASK, args=[export_id])
 
 
 def run_export(export_id) -> None:

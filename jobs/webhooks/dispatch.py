@@ -14,7 +14,6 @@ import random
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -24,6 +23,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from jobs.models import Job, JobStatus
+from jobs.queueing import enqueue_task
 from jobs.serializers import JobSerializer
 from jobs.webhooks import services
 from jobs.webhooks.errors import DeliveryInProgress, DeliveryNotFound, EndpointDisabled
@@ -92,15 +92,7 @@ def enqueue_deliveries(delivery_ids: list[str]) -> None:
     """Send deliveries to the webhooks queue. A broker outage is logged, not raised: the scan
     sends them again."""
     for delivery_id in delivery_ids:
-        try:
-            current_app.send_task(
-                DELIVER_TASK,
-                args=[delivery_id],
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-            )
-        except Exception:
-            logger.exception("could not enqueue webhook delivery %s; the scan will", delivery_id)
+        enqueue_task(DELIVER_TASK, args=[delivery_id])
 
 
 def enqueue_due_deliveries(*, now: datetime | None = None) -> int:
