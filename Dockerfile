@@ -24,4 +24,5 @@ USER app
 
 EXPOSE 8000
 CMD ["gunicorn", "facedetect.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", \
-     "--threads", "8", "--worker-class", "gthread", "--timeout", "60", "--access-logfile", "-"]
+     "--threads", "32", "--worker-class", "gthread", "--worker-tmp-dir", "/dev/shm", \
+     "--timeout", "60", "--access-logfile", "-"]

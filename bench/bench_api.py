@@ -6,9 +6,10 @@
 Concurrent clients (threads, one keep-alive connection each) submit letterboxed test photos to
 ``POST /api/v1/jobs``: as fast as they are answered, or at ``--rate`` submits per second in all
 (then latency counts from each submit's scheduled time, so a late start is not hidden). It
-prints accepted submits per second and the submit latency (p50/p99), then deletes the jobs it
-created (``--keep-jobs`` leaves them). Run the service without its detection worker (see
-bench/README.md), or the worker competes for the same cores.
+prints accepted submits per second, the submit latency (p50/p99) and the web tier's CPU time
+per submit, then deletes the jobs it created (``--keep-jobs`` leaves them). The service's
+detection worker is paused meanwhile (Celery remote control through the service's broker,
+``--broker-url``), so that it does not compete for the cores; ``--no-pause`` leaves it be.
 
 As fast as they are answered, N clients always have N submits in flight, so the latency is
 N / throughput (Little's law); ``--rate`` shows the latency at a given load instead.
@@ -24,14 +25,20 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from cpuload import CoresByPart
 from latency import summary
 from service_client import ServiceClient, add_service_arguments, service_settings
 from testphotos import encode_jpeg, load_photos, parse_size
+from worker_control import DetectionWorkers, add_broker_argument, broker_url
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_service_arguments(parser)
+    add_broker_argument(parser)
+    parser.add_argument(
+        "--no-pause", action="store_true", help="leave the detection worker running"
+    )
     parser.add_argument(
         "--count", type=int, default=2000, help="jobs to submit (default: %(default)s)"
     )
@@ -143,20 +150,28 @@ def main() -> None:
         f"{args.concurrency} clients submitting up to {args.count} photos of {args.size} "
         f"to http://{host}:{port}, {pace}"
     )
-    start = time.monotonic()
-    plan = Plan(args.count, args.rate, start, start + args.time_limit)
-    elapsed = run_threads(submit_until_done, clients, photos, itertools.count(), plan, tally)
-    report(tally, elapsed)
-    if tally.job_ids:
-        sample = clients[0].job(tally.job_ids[0]).body.get("status")
-        if sample not in (None, "queued"):
-            print(
-                f"warning: the first job is already {sample}: a worker is running, so these "
-                "figures include its competition for the CPU."
+    paused = (
+        contextlib.nullcontext()
+        if args.no_pause
+        else DetectionWorkers(broker_url(args.broker_url)).paused()
+    )
+    with paused:
+        start = time.monotonic()
+        plan = Plan(args.count, args.rate, start, start + args.time_limit)
+        with CoresByPart() as cores:
+            elapsed = run_threads(
+                submit_until_done, clients, photos, itertools.count(), plan, tally
             )
-    if not args.keep_jobs and tally.job_ids:
-        run_threads(delete_jobs, clients, tally.job_ids, threading.Lock())
-        print("deleted the jobs it created")
+        report(tally, elapsed)
+        web = cores.cores.get("web")
+        if web is not None and tally.latencies:
+            print(
+                f"web tier CPU: {web * elapsed * 1000 / len(tally.latencies):.1f} ms a submit "
+                f"({web:.2f} cores); cores used: {cores.line()}"
+            )
+        if not args.keep_jobs and tally.job_ids:
+            run_threads(delete_jobs, clients, tally.job_ids, threading.Lock())
+            print("deleted the jobs it created")
     for client in clients:
         client.close()
 

@@ -1,13 +1,20 @@
-"""System benchmark: photos submitted over HTTP by concurrent clients until every job is done.
+"""System benchmark: photos submitted over HTTP by concurrent clients until every job is done,
+against the same service's detection worker alone, in one run.
 
-    .venv/bin/python bench/bench_model.py --sizes 640x480 --json var/bench_model.json
-    .venv/bin/python bench/bench_system.py --api-key KEY --model-json var/bench_model.json
+    .venv/bin/python bench/bench_system.py --api-key KEY
 
-Each client (a thread with one keep-alive connection) submits a letterboxed test photo, polls its
-job until it has succeeded or failed, then submits the next: ``--concurrency`` jobs are in flight
-at any time. It prints the jobs done per second and their ratio to the model benchmark's worker
-figure (the detector alone, same processes and batch size), the submit latency (p50/p99) and the
-submit-to-result time (client's submit to the job's ``finished_at``, p50/p99).
+1. Worker alone: the detection worker is paused (Celery remote control, through the service's
+   broker), ``--count`` jobs are submitted, the worker is resumed and drains the queue with no
+   HTTP traffic beside it. Its rate is jobs / (last ``finished_at`` - first ``started_at``).
+2. System: each client (a thread with one keep-alive connection) submits a letterboxed test
+   photo, waits for its result (``GET /api/v1/jobs/{id}?wait=N``; ``--wait 0`` polls instead),
+   then submits the next: ``--concurrency`` jobs are in flight at any time. Its rate is jobs /
+   (last ``finished_at`` - first submit).
+
+It prints both rates and their ratio, the submit latency (p50/p99), the submit-to-result time
+(client's submit to the job's ``finished_at``, p50/p99), the requests per job, and the cores
+each part of the service used during the system phase. ``--model-rate`` or ``--model-json``
+adds the ratio to the model benchmark's detector alone.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cpuload import CoresByPart
 from latency import summary
 from service_client import ServiceClient, add_service_arguments, parse_time, service_settings
 from testphotos import encode_jpeg, load_photos, parse_size
+from worker_control import DetectionWorkers, add_broker_argument, broker_url
 
 FINISHED = {"succeeded", "failed"}
 
@@ -30,17 +39,18 @@ FINISHED = {"succeeded", "failed"}
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_service_arguments(parser)
+    add_broker_argument(parser)
     parser.add_argument(
         "--count",
         type=int,
         default=400,
-        help="jobs to run, after the warm-up (default: %(default)s)",
+        help="jobs in each phase, after the warm-up (default: %(default)s)",
     )
     parser.add_argument(
         "--warmup",
         type=int,
-        default=16,
-        help="jobs run first and not counted (default: %(default)s)",
+        help="jobs run first and not counted; they include the start, when every client "
+        "submits at once (default: twice --concurrency)",
     )
     parser.add_argument(
         "--time-limit",
@@ -50,22 +60,35 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--size", default="640x480", help="photo size (default: %(default)s)")
     parser.add_argument(
+        "--wait",
+        type=float,
+        default=20,
+        help="seconds each result request may be held by the server (?wait=); 0 polls "
+        "instead (default: %(default)s)",
+    )
+    parser.add_argument(
         "--poll",
         type=float,
         default=0.2,
-        help="seconds between the first polls of a job, growing by half up to 1 s; the first "
-        "poll waits for the recent median time to a result (default: %(default)s)",
+        help="with --wait 0: seconds between the first polls of a job, growing by half up to "
+        "1 s; the first poll waits for the recent median time to a result (default: "
+        "%(default)s)",
+    )
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the worker-alone phase (and the need for the broker)",
     )
     rate = parser.add_mutually_exclusive_group()
     rate.add_argument(
         "--model-rate",
         type=float,
-        help="the model benchmark's worker figure, images/s, to compare with",
+        help="the model benchmark's worker figure, images/s, to compare with as well",
     )
     rate.add_argument(
         "--model-json",
         type=Path,
-        help="read the worker figure for --size from bench_model.py --json",
+        help="read that figure for --size from bench_model.py --json",
     )
     return parser.parse_args()
 
@@ -75,88 +98,182 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
     submit: list[float] = field(default_factory=list)
     result: list[float] = field(default_factory=list)
+    started_at: list[float] = field(default_factory=list)
     finished_at: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
-    polls: int = 0
+    requests: int = 0
     problems: list[str] = field(default_factory=list)
 
     def first_poll(self, poll: float) -> float:
-        """Seconds to wait before the first poll: the recent median time to a result. Each
-        poll costs the web tier CPU that the workers share; this keeps it near two a job
-        without blurring the figures (they come from the jobs' ``finished_at``)."""
+        """Seconds to wait before the first poll (without --wait): the recent median time to a
+        result, so that polling costs the web tier about two requests a job."""
         with self.lock:
             recent = sorted(self.result[-64:])
         return max(poll, recent[len(recent) // 2]) if recent else poll
 
+    def problem(self, text: str) -> None:
+        with self.lock:
+            self.problems.append(text)
+
+
+def await_result(
+    client: ServiceClient,
+    job_id: str,
+    *,
+    wait: float,
+    first_poll_at: float,
+    poll: float,
+    deadline: float,
+) -> tuple[dict | None, int]:
+    """The finished job (None past the deadline or on an HTTP error) and the requests it took."""
+    requests, interval, next_poll = 0, poll, first_poll_at
+    while time.monotonic() < deadline:
+        if not wait:
+            time.sleep(max(0.0, next_poll - time.time()))
+        job = client.job(job_id, wait=wait)
+        requests += 1
+        if job.status == 200 and job.body.get("status") in FINISHED:
+            return job.body, requests
+        if job.status not in (200, 429):
+            return None, requests
+        if job.retry_after:  # rate limited, or the server had no room to hold the request
+            time.sleep(job.retry_after)
+        next_poll, interval = time.time() + interval, min(1.0, interval * 1.5)
+    return None, requests
+
 
 def run_one(
-    client: ServiceClient, photo: bytes, poll: float, deadline: float, tally: Tally
+    client: ServiceClient,
+    photo: bytes,
+    args: argparse.Namespace,
+    deadline: float,
+    tally: Tally | None,
 ) -> None:
-    """Submit one photo and poll its job until it is finished (or the deadline passes)."""
+    """Submit one photo and wait for its job to finish (or the deadline to pass); counted in
+    ``tally`` unless it is None (warm-up, cool-down)."""
     submitted_at = time.time()
     response = client.submit(photo)
     if response.status != 202:
-        with tally.lock:
-            tally.problems.append(f"submit {response.status}: {response.body}")
+        if tally is not None:
+            tally.problem(f"submit {response.status}: {response.body}")
         time.sleep(response.retry_after or 0)
         return
-    job_id, polls, interval = response.body["id"], 0, poll
-    next_poll = submitted_at + tally.first_poll(poll)
-    while time.monotonic() < deadline:
-        time.sleep(max(0.0, next_poll - time.time()))
-        job = client.job(job_id)
-        polls += 1
-        if job.status == 429:
-            time.sleep(job.retry_after or 1)
-        elif job.status != 200 or job.body.get("status") in FINISHED:
-            break
-        next_poll, interval = time.time() + interval, min(1.0, interval * 1.5)
-    else:
+    job, requests = await_result(
+        client,
+        response.body["id"],
+        wait=args.wait,
+        first_poll_at=submitted_at + (tally.first_poll(args.poll) if tally else args.poll),
+        poll=args.poll,
+        deadline=deadline,
+    )
+    if tally is None:
         return
-    finished = parse_time(job.body.get("finished_at")) or time.time()
+    if job is None:
+        tally.problem(f"job {response.body['id']} not finished")
+        return
+    finished = parse_time(job.get("finished_at")) or time.time()
     with tally.lock:
-        tally.polls += polls
-        state = job.body.get("status", f"http {job.status}")
-        tally.statuses[state] = tally.statuses.get(state, 0) + 1
+        tally.requests += requests + 1
+        tally.statuses[job["status"]] = tally.statuses.get(job["status"], 0) + 1
         tally.submit.append(response.seconds)
+        tally.started_at.append(submitted_at)
         tally.result.append(finished - submitted_at)
         tally.finished_at.append(finished)
 
 
-def client_loop(
-    client: ServiceClient,
-    photos: list[bytes],
-    tickets: itertools.count,
-    count: int,
-    poll: float,
-    deadline: float,
-    tally: Tally,
-) -> None:
-    while time.monotonic() < deadline and (ticket := next(tickets)) < count:
-        try:
-            run_one(client, photos[ticket % len(photos)], poll, deadline, tally)
-        except OSError as exc:
-            with tally.lock:
-                tally.problems.append(repr(exc))
+def run_threads(target, clients: list[ServiceClient], *args) -> None:
+    """``target(client, *args)`` on one thread per client, until all return."""
+    run_threads_with(target, clients, [args] * len(clients), spread=True)
 
 
-def run_clients(
-    clients: list[ServiceClient], photos: list[bytes], count: int, poll: float, deadline: float
-) -> tuple[Tally, float, float]:
-    """Run ``count`` jobs through the clients; (tally, wall start, wall end of the last job)."""
-    tally, tickets = Tally(), itertools.count()
+def run_threads_with(target, clients: list[ServiceClient], each: list, *, spread=False) -> None:
+    """``target(client, item)`` for each client and its item (``*item`` when ``spread``)."""
     threads = [
-        threading.Thread(
-            target=client_loop, args=(client, photos, tickets, count, poll, deadline, tally)
-        )
-        for client in clients
+        threading.Thread(target=target, args=(client, *item) if spread else (client, item))
+        for client, item in zip(clients, each, strict=True)
     ]
-    start = time.time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return tally, start, max(tally.finished_at, default=time.time())
+
+
+def run_system(
+    clients: list[ServiceClient], photos: list[bytes], args: argparse.Namespace, deadline: float
+) -> Tally:
+    """Clients submit without a break: ``--warmup`` jobs first, then ``--count`` measured, and
+    more (not measured) until every measured job is done, so that neither the start (every
+    client submitting at the same instant) nor the end (fewer jobs in flight) is measured."""
+    tally, tickets = Tally(), itertools.count()
+    first, last = args.warmup, args.warmup + args.count
+
+    def client_loop(client: ServiceClient) -> None:
+        while time.monotonic() < deadline:
+            ticket = next(tickets)
+            if ticket >= last:
+                with tally.lock:
+                    if len(tally.result) + len(tally.problems) >= args.count:
+                        return
+            measured = tally if first <= ticket < last else None
+            try:
+                run_one(client, photos[ticket % len(photos)], args, deadline, measured)
+            except OSError as exc:
+                tally.problem(repr(exc))
+
+    run_threads(client_loop, clients)
+    return tally
+
+
+def worker_alone(
+    clients: list[ServiceClient],
+    photos: list[bytes],
+    count: int,
+    workers: DetectionWorkers,
+    deadline: float,
+) -> tuple[float, CoresByPart]:
+    """Jobs per second of the detection worker draining ``count`` queued jobs."""
+    job_ids: list[str] = []
+    lock, tickets = threading.Lock(), itertools.count()
+
+    def submit(client: ServiceClient) -> None:
+        while (ticket := next(tickets)) < count:
+            response = client.submit(photos[ticket % len(photos)])
+            if response.status != 202:
+                raise SystemExit(f"submit {response.status}: {response.body}")
+            with lock:
+                job_ids.append(response.body["id"])
+
+    with workers.paused():
+        run_threads(submit, clients)
+    with CoresByPart() as cores:
+        # Watch the drain with one light request every half second: fetching results now
+        # would take web-tier CPU from the worker this phase measures alone. The queue is
+        # first in, first out, so the last job submitted is about the last one done.
+        last_job = job_ids[-1]
+        while time.monotonic() < deadline:
+            reply = clients[0].job(last_job)
+            if reply.status != 200 or reply.body.get("status") in FINISHED:
+                break
+            time.sleep(0.5)
+    jobs: list[dict] = []
+
+    def collect(client: ServiceClient, mine: list[str]) -> None:
+        for job_id in mine:
+            job, _ = await_result(
+                client, job_id, wait=20, first_poll_at=0, poll=0.5, deadline=deadline
+            )
+            if job is None:
+                raise SystemExit(f"job {job_id} did not finish in time")
+            with lock:
+                jobs.append(job)
+
+    shares = [job_ids[i :: len(clients)] for i in range(len(clients))]
+    run_threads_with(collect, clients, shares)
+    if len(jobs) < count:
+        raise SystemExit("the worker-alone phase did not finish")
+    first = min(parse_time(job["started_at"]) for job in jobs)
+    last = max(parse_time(job["finished_at"]) for job in jobs)
+    return len(jobs) / (last - first), cores
 
 
 def model_rate(args: argparse.Namespace) -> float | None:
@@ -172,34 +289,43 @@ def model_rate(args: argparse.Namespace) -> float | None:
 
 def main() -> None:
     args = parse_args()
+    if args.warmup is None:
+        args.warmup = 2 * args.concurrency
     host, port, key = service_settings(args.url, args.api_key)
     reference = model_rate(args)
+    workers = None if args.no_baseline else DetectionWorkers(broker_url(args.broker_url))
     photos = [encode_jpeg(image) for _, image in load_photos(parse_size(args.size))]
     clients = [ServiceClient(host, port, key) for _ in range(args.concurrency)]
     deadline = time.monotonic() + args.time_limit
+    how = f"waiting up to {args.wait:g} s a request" if args.wait else "polling"
     print(
-        f"{args.concurrency} clients, {args.count} jobs of {args.size} photos "
-        f"(+{args.warmup} warm-up) on http://{host}:{port}"
+        f"{args.concurrency} clients, {args.count} jobs of {args.size} photos a phase "
+        f"(+{args.warmup} warm-up), {how}, on http://{host}:{port}"
     )
-    if args.warmup:
-        run_clients(clients, photos, args.warmup, args.poll, deadline)
-    tally, start, end = run_clients(clients, photos, args.count, args.poll, deadline)
+    alone = None
+    if workers is not None:
+        alone, cores = worker_alone(clients, photos, args.count, workers, deadline)
+        print(f"worker alone ({', '.join(workers.names)}): {alone:.2f} images/s")
+        if cores.cores:
+            print(f"cores used while it drained the queue: {cores.line()}")
+    with CoresByPart() as cores:
+        tally = run_system(clients, photos, args, deadline)
     done = len(tally.result)
+    start, end = min(tally.started_at, default=0.0), max(tally.finished_at, default=0.0)
     rate = done / (end - start) if end > start else 0.0
     print(
-        f"done {done} of {args.count} jobs in {end - start:.1f} s: {rate:.2f} images/s; "
-        f"states {tally.statuses}"
+        f"system: {done} of {args.count} jobs done in {end - start:.1f} s: {rate:.2f} "
+        f"images/s; states {tally.statuses}"
     )
+    if alone:
+        print(f"system / worker alone = {rate / alone:.0%}")
     if reference:
-        print(
-            f"model benchmark worker: {reference:.2f} images/s; system/worker = "
-            f"{rate / reference:.0%}"
-        )
-    else:
-        print("(pass --model-rate or --model-json for the ratio to the model benchmark)")
+        print(f"system / model benchmark's worker ({reference:.2f} img/s) = {rate / reference:.0%}")
     print(f"submit latency:    {summary(tally.submit)}")
     print(f"submit-to-result:  {summary(tally.result)}")
-    print(f"polls: {tally.polls / max(done, 1):.1f} per job, {tally.polls / (end - start):.1f}/s")
+    print(f"requests: {tally.requests / max(done, 1):.2f} per job (submit included)")
+    if cores.cores:
+        print(f"cores used during the system phase: {cores.line()}")
     if tally.problems:
         print(f"problems: {len(tally.problems)}, first: {tally.problems[0]}")
     for client in clients:

@@ -111,9 +111,10 @@ class ServiceClient:
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         return self._request("POST", "/api/v1/jobs", body, headers)
 
-    def job(self, job_id: str) -> Response:
-        """GET /api/v1/jobs/{id}."""
-        return self._request("GET", f"/api/v1/jobs/{job_id}")
+    def job(self, job_id: str, *, wait: float = 0) -> Response:
+        """GET /api/v1/jobs/{id}, holding up to ``wait`` seconds for the job to finish."""
+        query = f"?wait={wait:g}" if wait else ""
+        return self._request("GET", f"/api/v1/jobs/{job_id}{query}")
 
     def delete(self, job_id: str) -> Response:
         """DELETE /api/v1/jobs/{id}."""

@@ -74,8 +74,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share the file: WAL lets readers run beside the writer, IMMEDIATE
     # transactions queue writers instead of failing, and the tests get a file (not an
-    # in-memory database) so that the worker thread sees what the test commits.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # in-memory database) so that the worker thread sees what the test commits. Connections
+    # persist like PostgreSQL's: opening one and setting its pragmas cost about 2 ms a request.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -168,12 +168,21 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000)
 JOB_STALE_AFTER = max(60, env_int("JOB_STALE_AFTER", 300))
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# GET /jobs/{id}?wait=N (jobs/waiting.py): the longest N, how many requests one web process
+# lets wait at once (keep it below gunicorn's --threads, WEB_THREADS), and how often a waiting
+# request re-reads the job in case an announcement was lost.
+JOB_WAIT_MAX = env_int("JOB_WAIT_MAX", 30)
+JOB_WAIT_MAX_WAITERS = env_int("JOB_WAIT_MAX_WAITERS", 24)
+JOB_WAIT_RECHECK = env_int("JOB_WAIT_RECHECK", 2)
 DETECT_BATCH_SIZE = env_int("DETECT_BATCH_SIZE", 1)
 WORKER_TF_THREADS = env_int("WORKER_TF_THREADS", 1)
 # Longest side of the image the detector sees; larger photos are scaled down for detection and
 # boxes mapped back (bench/README.md has the measurements behind 1920). 0: no cap.
 DETECT_MAX_SIDE = env_int("DETECT_MAX_SIDE", 1920)
 WORKER_PRELOAD_MODEL = env_bool("WORKER_PRELOAD_MODEL", False)
+# Niceness a detection pool process gives itself when it starts, so that on a machine shared
+# with the web tier the API answers first and detection takes the CPU that is left.
+WORKER_NICE = env_int("WORKER_NICE", 0)
 # Multipart bodies are held in memory up to the upload limit and never spooled to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 64 * 1024
 FILE_UPLOAD_HANDLERS = [

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from insights import events
 from insights.services import record_event
+from jobs import waiting
 from jobs.models import Job, JobStatus
 from jobs.storage import ObjectMissing, get_object_store
 from jobs.webhooks import dispatch as webhook_dispatch
@@ -230,6 +231,8 @@ def _record_outcome(job: Job) -> None:
         inference_ms=job.inference_ms,
         total_ms=job.total_ms,
     )
+    job_id = job.pk
+    transaction.on_commit(lambda: waiting.announce_finished(job_id))
     # The deliveries commit with the outcome (none is lost if the worker dies); the first
     # attempts are queued once it is committed, so that the receiver finds the job finished.
     delivery_ids = webhook_dispatch.create_job_deliveries(job=job)

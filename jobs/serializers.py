@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -22,6 +23,19 @@ class SubmitRequestSerializer(SubmitOptionsSerializer):
 
 class JobListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+
+
+class JobWaitQuerySerializer(serializers.Serializer):
+    wait = serializers.FloatField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=settings.JOB_WAIT_MAX,
+        help_text=(
+            "Seconds to hold the request until the job has succeeded or failed "
+            f"(at most {settings.JOB_WAIT_MAX}); 0, the default, answers at once."
+        ),
+    )
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -10,14 +10,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.clients import client_from_request
-from jobs import selectors, services
+from jobs import selectors, services, waiting
 from jobs.errors import MissingImage, UploadTooLarge
+from jobs.models import TERMINAL_STATUSES
 from jobs.pagination import NewestFirstPagination
 from jobs.serializers import (
     FeedbackRequestSerializer,
     FeedbackSerializer,
     JobListQuerySerializer,
     JobSerializer,
+    JobWaitQuerySerializer,
     SubmitOptionsSerializer,
     SubmitRequestSerializer,
     SubmittedJobSerializer,
@@ -89,10 +91,20 @@ def _read_submission(request) -> tuple[bytes, dict]:
 
 
 class JobDetailView(APIView):
-    @extend_schema(responses={200: JobSerializer})
+    @extend_schema(parameters=[JobWaitQuerySerializer], responses={200: JobSerializer})
     def get(self, request, job_id):
-        job = selectors.get_job(request.user, job_id)
-        return Response(JobSerializer(job, context={"request": request}).data)
+        query = JobWaitQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        headers = {}
+        if query.validated_data["wait"]:
+            job, waited = waiting.wait_for_job(
+                request.user, job_id, timeout=query.validated_data["wait"]
+            )
+            if not waited and job.status not in TERMINAL_STATUSES:
+                headers["Retry-After"] = "1"  # too many waiting here: poll again shortly
+        else:
+            job = selectors.get_job(request.user, job_id)
+        return Response(JobSerializer(job, context={"request": request}).data, headers=headers)
 
     @extend_schema(responses={204: None})
     def delete(self, request, job_id):

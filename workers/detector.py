@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from celery.signals import worker_process_init
@@ -28,7 +29,9 @@ def get_detector() -> Detector:
 
 
 @worker_process_init.connect
-def _load_model_at_start(**kwargs) -> None:
+def _prepare_pool_process(**kwargs) -> None:
+    if settings.WORKER_NICE > 0:
+        os.nice(settings.WORKER_NICE)
     # Only the detection worker pays for TensorFlow; the webhook/event worker never loads it.
     if settings.WORKER_PRELOAD_MODEL:
         get_detector()
