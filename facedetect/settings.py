@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "facedetect.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["facedetect.throttling.WindowRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "jobs": env_str("RATE_LIMIT_JOBS", "1200/min"),
         "api": env_str("RATE_LIMIT_API", "6000/min"),
