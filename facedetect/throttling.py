@@ -15,31 +15,19 @@ must not take the API down with it.
 from __future__ import annotations
 
 import logging
-import threading
 
 import redis
 from django.conf import settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from facedetect.redis_clients import client_for
+
 logger = logging.getLogger(__name__)
-
-_client_lock = threading.Lock()
-_client: redis.Redis | None = None
-
-
-def _counters() -> redis.Redis:
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = redis.Redis.from_url(
-                settings.CACHE_URL, socket_connect_timeout=2, socket_timeout=2
-            )
-        return _client
 
 
 def count_hit(key: str, *, window_seconds: int) -> int:
     """Add one hit to ``key``'s counter, which lives for the window; the count so far."""
-    pipe = _counters().pipeline(transaction=False)
+    pipe = client_for(settings.CACHE_URL).pipeline(transaction=False)
     pipe.set(key, 0, ex=window_seconds + 1, nx=True)
     pipe.incr(key)
     return int(pipe.execute()[1])

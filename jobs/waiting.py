@@ -25,6 +25,7 @@ from contextlib import contextmanager
 import redis
 from django.conf import settings
 
+from facedetect.redis_clients import client_for
 from jobs.errors import JobNotFound
 from jobs.models import TERMINAL_STATUSES, Job
 from jobs.selectors import get_job
@@ -37,24 +38,10 @@ CHANNEL = "facedetect:jobs:finished"
 def announce_finished(job_id) -> None:
     """Tell the web processes that a job's outcome is committed (best effort)."""
     try:
-        _publisher().publish(CHANNEL, str(job_id))
+        client_for(settings.REDIS_URL).publish(CHANNEL, str(job_id))
     except redis.RedisError:
         # Waiting requests re-read the job every JOB_WAIT_RECHECK seconds anyway.
         logger.warning("could not announce finished job %s", job_id, exc_info=True)
-
-
-_publisher_lock = threading.Lock()
-_publisher_client: redis.Redis | None = None
-
-
-def _publisher() -> redis.Redis:
-    global _publisher_client
-    with _publisher_lock:
-        if _publisher_client is None:
-            _publisher_client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-            )
-        return _publisher_client
 
 
 class FinishedJobs:

@@ -3,14 +3,13 @@ history kept, recorded as an event, shown on the job and in the admin."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.test import Client as BrowserClient
 
 from accounts.models import User
 from insights.models import OutboxEvent
 from jobs.models import Feedback, Job
+from tests import job_factories
 
 FACES = [
     {
@@ -40,24 +39,8 @@ FACES = [
 
 def make_job(user, *, status: str = "succeeded", faces=None) -> Job:
     """A job row as the worker leaves it (the image itself is not needed here)."""
-    job_id = uuid.uuid4()
     faces = FACES if faces is None and status == "succeeded" else faces
-    return Job.objects.create(
-        id=job_id,
-        user=user,
-        status=status,
-        object_key=f"inputs/test/{job_id}.jpg",
-        content_type="image/jpeg",
-        image_format="JPEG",
-        size_bytes=1000,
-        sha256="0" * 64,
-        width=320,
-        height=240,
-        faces=faces,
-        face_count=len(faces) if faces is not None else None,
-        model_name="mtcnn",
-        model_version="1.0.0",
-    )
+    return job_factories.make_job(user, status=status, faces=faces)
 
 
 def post_feedback(client, job, body):

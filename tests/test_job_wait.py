@@ -5,7 +5,6 @@ import io
 import subprocess
 import sys
 import threading
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils import timezone
 from jobs import waiting
 from jobs.models import Job
 from tests.conftest import EXPECTED_FACES
+from tests.job_factories import make_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,18 +27,7 @@ def _fresh_slots(settings):
 
 def queued_job(user) -> Job:
     """A queued job that no worker was told about: it stays queued until the test moves it."""
-    job_id = uuid.uuid4()
-    return Job.objects.create(
-        id=job_id,
-        user=user,
-        object_key=f"inputs/test/{job_id}.jpg",
-        content_type="image/jpeg",
-        image_format="JPEG",
-        size_bytes=1000,
-        sha256="0" * 64,
-        width=320,
-        height=240,
-    )
+    return make_job(user, status="queued")
 
 
 def finish(job: Job) -> None:
