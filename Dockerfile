@@ -25,4 +25,4 @@ USER app
 EXPOSE 8000
 CMD ["gunicorn", "facedetect.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", \
      "--threads", "32", "--worker-class", "gthread", "--worker-tmp-dir", "/dev/shm", \
-     "--timeout", "60", "--access-logfile", "-"]
+     "--timeout", "60", "--graceful-timeout", "35", "--access-logfile", "-"]

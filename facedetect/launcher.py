@@ -93,7 +93,10 @@ def main() -> int:
         web = [_bin("gunicorn"), "facedetect.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", env.get("WEB_CONCURRENCY", "2"),
                "--threads", env.get("WEB_THREADS", "32"), "--worker-class", "gthread",
-               "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-"]  # fmt: skip
+               "--timeout", "60", "--access-logfile", "-",
+               # Requests waiting for a job (?wait=, at most JOB_WAIT_MAX s) end before a
+               # worker stops, instead of being cut.
+               "--graceful-timeout", str(int(env.get("JOB_WAIT_MAX", "30")) + 5)]  # fmt: skip
         if Path("/dev/shm").is_dir():  # noqa: S108
             # The heartbeat touches a file on every loop; on tmpfs that costs no disk I/O.
             web += ["--worker-tmp-dir", "/dev/shm"]  # noqa: S108
@@ -142,10 +145,10 @@ def _spawn(command: list[str], env: dict) -> subprocess.Popen:
 
 
 def _stop_all(children: list[subprocess.Popen]) -> None:
-    """SIGTERM every service's group (a warm shutdown), SIGKILL what is left after 30 s."""
+    """SIGTERM every service's group (a warm shutdown), SIGKILL what is left after 45 s."""
     for process in children:
         _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 45
     for process in children:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))

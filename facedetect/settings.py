@@ -268,6 +268,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "jobs.models.JobStatus",
+        "DeliveryStatusEnum": "jobs.webhooks.models.DeliveryStatus",
+    },
 }
 
 # --- Static files, i18n ---------------------------------------------------------------------

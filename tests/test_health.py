@@ -45,6 +45,19 @@ def test_openapi_schema_and_docs(client):
     assert client.get("/api/v1/docs/").status_code == 200
 
 
+def test_openapi_schema_has_no_warnings_and_declares_the_key():
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache
+    assert schema["components"]["securitySchemes"]["ApiKey"]["type"] == "apiKey"
+    job = schema["paths"]["/api/v1/jobs/{job_id}"]["get"]
+    assert {"ApiKey": []} in job["security"]
+    assert "wait" in [parameter["name"] for parameter in job["parameters"]]
+
+
 def test_unknown_url_is_a_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
