@@ -33,6 +33,7 @@ from jobs.selectors import get_job
 logger = logging.getLogger(__name__)
 
 CHANNEL = "facedetect:jobs:finished"
+LISTENER_NAME = "facedetect-job-announcements"  # in Redis's CLIENT LIST
 
 
 def announce_finished(job_id) -> None:
@@ -88,9 +89,13 @@ class FinishedJobs:
     def _listen(self) -> None:
         backoff = 0.5
         while True:
+            # A client of its own: it blocks reading for as long as nothing is announced, which
+            # the shared clients' 2 s reply timeout would cut.
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, client_name=LISTENER_NAME
+            )
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
                 self.subscribed.set()
                 backoff = 0.5
@@ -102,6 +107,9 @@ class FinishedJobs:
                 logger.warning("job announcements: subscription lost; retrying", exc_info=True)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+            finally:
+                pubsub.close()
+                client.close()
 
 
 finished_jobs = FinishedJobs()

@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.utils import timezone
 
+from facedetect.redis_clients import client_for
 from jobs import waiting
 from jobs.models import Job
 from tests.conftest import EXPECTED_FACES
@@ -81,6 +82,30 @@ def test_announcement_wakes_the_waiting_request(make_account, settings):
     assert not thread.is_alive(), "the announcement did not wake the waiting request"
     assert outcome["waited"] is True
     assert outcome["job"].status == "succeeded"
+
+
+def test_the_subscription_comes_back_after_redis_drops_it(make_account, settings):
+    settings.JOB_WAIT_RECHECK = 60  # only an announcement can end the wait early
+    user, _ = make_account()
+    job = queued_job(user)
+    thread, outcome = wait_in_thread(user, job.pk, timeout=30)
+    assert waiting.finished_jobs.subscribed.wait(10)
+    redis_client = client_for(settings.REDIS_URL)
+    listeners = [c for c in redis_client.client_list() if c["name"] == waiting.LISTENER_NAME]
+    assert listeners, "no subscription to drop"
+    for listener in listeners:
+        redis_client.client_kill_filter(_id=listener["id"])
+    finish(job)
+    # Announcements made before the listener is back are lost: keep announcing until one lands.
+    for _ in range(75):
+        waiting.announce_finished(job.pk)
+        thread.join(timeout=0.2)
+        if not thread.is_alive():
+            break
+    assert not thread.is_alive(), "the subscription did not come back"
+    assert outcome["job"].status == "succeeded"
+    back = [c["id"] for c in redis_client.client_list() if c["name"] == waiting.LISTENER_NAME]
+    assert back and not set(back) & {listener["id"] for listener in listeners}
 
 
 def test_a_lost_announcement_costs_a_recheck_not_a_wrong_answer(make_account, settings):
