@@ -13,3 +13,4 @@ app.autodiscover_tasks(["workers"])
 app.autodiscover_tasks(["workers"], related_name="events")
 app.autodiscover_tasks(["workers"], related_name="webhooks")
 app.autodiscover_tasks(["workers"], related_name="reports")
+app.autodiscover_tasks(["workers"], related_name="db")  # connection handling around tasks

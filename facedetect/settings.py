@@ -126,6 +126,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task (time limits below), and nothing here is scheduled further ahead than it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fix-up closes the database connections around every task unless this is set
+# (then only every 2 x this many tasks); workers/db.py closes them as Django does around a
+# request instead (CONN_MAX_AGE, broken connections).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

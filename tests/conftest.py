@@ -4,6 +4,7 @@ consuming from Redis (the embedded one under `make test`, REDIS_URL otherwise)."
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -141,11 +143,22 @@ def celery_worker(django_db_setup, django_db_blocker):
             for queue in queues:
                 app.amqp.queues.select_add(queue)
             connection.default_channel.client.flushdb()  # a stale message from an earlier run
+        closed = threading.Event()
+
+        @app.task(name="tests.close_worker_connections", shared=False)
+        def close_worker_connections() -> None:
+            # The worker keeps its connection between tasks (workers/db.py); close it in the
+            # worker's own thread, or the test database cannot be dropped at the end.
+            connections.close_all()
+            closed.set()
+
         with start_worker(
             app, pool="solo", concurrency=1, perform_ping_check=False, queues=queues,
             loglevel="WARNING", shutdown_timeout=30,
         ) as worker:  # fmt: skip
             yield worker
+            close_worker_connections.apply_async(queue="default")
+            closed.wait(30)
 
 
 @pytest.fixture
