@@ -152,9 +152,15 @@ def wait_for_job(user, job_id, *, timeout: float) -> tuple[Job, bool]:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                announced.wait(min(remaining, settings.JOB_WAIT_RECHECK))
+                woken = announced.wait(min(remaining, settings.JOB_WAIT_RECHECK))
                 announced.clear()
-                status = _status(user, job_id)
+                if woken:  # most likely finished: read it whole at once
+                    job = get_job(user, job_id)
+                    if job.status in TERMINAL_STATUSES:
+                        return job, True
+                    status = job.status
+                else:
+                    status = _status(user, job_id)
         return get_job(user, job_id), True
     finally:
         slots.release()

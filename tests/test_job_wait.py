@@ -12,7 +12,7 @@ from django.utils import timezone
 from facedetect.redis_clients import client_for
 from jobs import waiting
 from jobs.models import Job
-from tests.conftest import EXPECTED_FACES
+from tests.conftest import EXPECTED_FACES, wait_until
 from tests.job_factories import make_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +81,23 @@ def test_announcement_wakes_the_waiting_request(make_account, settings):
     thread.join(timeout=15)
     assert not thread.is_alive(), "the announcement did not wake the waiting request"
     assert outcome["waited"] is True
+    assert outcome["job"].status == "succeeded"
+
+
+def test_an_announcement_for_an_unfinished_job_does_not_end_the_wait(make_account, settings):
+    settings.JOB_WAIT_RECHECK = 60
+    user, _ = make_account()
+    job = queued_job(user)
+    thread, outcome = wait_in_thread(user, job.pk, timeout=30)
+    assert waiting.finished_jobs.subscribed.wait(10)
+    wait_until(lambda: str(job.pk) in waiting.finished_jobs._waiters, timeout=10)
+    waiting.announce_finished(job.pk)  # spurious: the job is still queued
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the wait ended on an announcement while the job was queued"
+    finish(job)
+    waiting.announce_finished(job.pk)
+    thread.join(timeout=15)
+    assert not thread.is_alive()
     assert outcome["job"].status == "succeeded"
 
 
