@@ -145,19 +145,35 @@ def _requeue_or_fail(jobs: list[Job], exc: Exception) -> list[str]:
 def _succeed(item: _Loaded, faces, *, detector: Detector, inference_ms: int) -> None:
     job = item.job
     kept = filter_faces(faces, min_confidence=job.min_confidence, min_face_size=job.min_face_size)
-    now = timezone.now()
+    job.status = JobStatus.SUCCEEDED
+    job.faces = [face.to_dict() for face in kept]
+    job.face_count = len(kept)
+    job.model_name, job.model_version = detector.name, detector.version
+    job.image_metadata = {**job.image_metadata, **item.metadata}
+    _finish(job, now=timezone.now(), inference_ms=inference_ms)
     with transaction.atomic():
-        locked = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
-        if locked is None:  # deleted meanwhile, or finished by another attempt
+        # One conditional UPDATE of what changed, instead of reading the row again to lock it.
+        saved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            **{field: getattr(job, field) for field in _SUCCESS_FIELDS}
+        )
+        if not saved:  # deleted meanwhile, or finished by another attempt
             return
-        locked.status = JobStatus.SUCCEEDED
-        locked.faces = [face.to_dict() for face in kept]
-        locked.face_count = len(kept)
-        locked.model_name, locked.model_version = detector.name, detector.version
-        locked.image_metadata = {**locked.image_metadata, **item.metadata}
-        _finish(locked, now=now, inference_ms=inference_ms)
-        locked.save()
-        _record_outcome(locked)
+        _record_outcome(job)
+
+
+_SUCCESS_FIELDS = (
+    "status",
+    "faces",
+    "face_count",
+    "model_name",
+    "model_version",
+    "image_metadata",
+    "finished_at",
+    "updated_at",
+    "inference_ms",
+    "total_ms",
+    "queue_ms",
+)
 
 
 def fail_job(
