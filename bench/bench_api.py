@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from cpuload import CoresByPart
 from latency import summary
-from service_client import ServiceClient, add_service_arguments, service_settings
+from service_client import ServiceClient, add_service_arguments, run_threads, service_settings
 from testphotos import encode_jpeg, load_photos, parse_size
 from worker_control import DetectionWorkers, add_broker_argument, broker_url
 
@@ -99,17 +99,6 @@ def submit_until_done(
                 tally.job_ids.append(response.body["id"])
         if response.status == 429:
             time.sleep(response.retry_after or 1)
-
-
-def run_threads(target, clients: list[ServiceClient], *args) -> float:
-    """Run ``target(client, *args)`` on one thread per client; the seconds it took."""
-    threads = [threading.Thread(target=target, args=(client, *args)) for client in clients]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start
 
 
 def delete_jobs(client: ServiceClient, job_ids: list[str], lock: threading.Lock) -> None:

@@ -29,7 +29,13 @@ from pathlib import Path
 
 from cpuload import CoresByPart
 from latency import summary
-from service_client import ServiceClient, add_service_arguments, parse_time, service_settings
+from service_client import (
+    ServiceClient,
+    add_service_arguments,
+    parse_time,
+    run_threads,
+    service_settings,
+)
 from testphotos import encode_jpeg, load_photos, parse_size
 from worker_control import DetectionWorkers, add_broker_argument, broker_url
 
@@ -181,23 +187,6 @@ def run_one(
         tally.finished_at.append(finished)
 
 
-def run_threads(target, clients: list[ServiceClient], *args) -> None:
-    """``target(client, *args)`` on one thread per client, until all return."""
-    run_threads_with(target, clients, [args] * len(clients), spread=True)
-
-
-def run_threads_with(target, clients: list[ServiceClient], each: list, *, spread=False) -> None:
-    """``target(client, item)`` for each client and its item (``*item`` when ``spread``)."""
-    threads = [
-        threading.Thread(target=target, args=(client, *item) if spread else (client, item))
-        for client, item in zip(clients, each, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 def run_system(
     clients: list[ServiceClient], photos: list[bytes], args: argparse.Namespace, deadline: float
 ) -> Tally:
@@ -256,9 +245,10 @@ def worker_alone(
                 break
             time.sleep(0.5)
     jobs: list[dict] = []
+    to_collect = iter(job_ids)  # next() on a list iterator is atomic: no lock needed
 
-    def collect(client: ServiceClient, mine: list[str]) -> None:
-        for job_id in mine:
+    def collect(client: ServiceClient) -> None:
+        for job_id in to_collect:
             job, _ = await_result(
                 client, job_id, wait=20, first_poll_at=0, poll=0.5, deadline=deadline
             )
@@ -267,8 +257,7 @@ def worker_alone(
             with lock:
                 jobs.append(job)
 
-    shares = [job_ids[i :: len(clients)] for i in range(len(clients))]
-    run_threads_with(collect, clients, shares)
+    run_threads(collect, clients)
     if len(jobs) < count:
         raise SystemExit("the worker-alone phase did not finish")
     first = min(parse_time(job["started_at"]) for job in jobs)

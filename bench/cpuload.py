@@ -9,9 +9,14 @@ from pathlib import Path
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def _cpu_ticks() -> list[int]:
+    """The machine's user nice system idle iowait irq softirq steal ticks, from /proc/stat."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
 def _machine_busy_ticks() -> int:
-    # user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    # Everything but idle and iowait is busy.
+    fields = _cpu_ticks()
     return sum(fields) - fields[3] - fields[4]
 
 
@@ -75,7 +80,7 @@ def _cores_by_part(own_pid: int) -> tuple[dict[str, int], int]:
         else:
             part = next((name for needle, name in _SERVICE_PARTS if needle in command), "other")
         ticks[part] = ticks.get(part, 0) + _process_ticks(pid)
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    fields = _cpu_ticks()
     return ticks, fields[3] + fields[4]
 
 

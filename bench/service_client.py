@@ -7,6 +7,7 @@ import argparse
 import http.client
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -124,3 +125,14 @@ class ServiceClient:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def run_threads(target, clients: list[ServiceClient], *args) -> float:
+    """Run ``target(client, *args)`` on one thread per client; the seconds it took."""
+    threads = [threading.Thread(target=target, args=(client, *args)) for client in clients]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
