@@ -30,3 +30,12 @@ def get_job(user, job_id) -> Job:
     if job is None:
         raise JobNotFound("No such job.")
     return job
+
+
+def job_status(user, job_id) -> str:
+    """Only the status of one of the user's jobs (JobNotFound as get_job): for re-reading a job
+    cheaply while waiting for it to finish."""
+    status = Job.objects.filter(user=user, pk=job_id).values_list("status", flat=True).first()
+    if status is None:
+        raise JobNotFound("No such job.")
+    return status

@@ -26,9 +26,8 @@ import redis
 from django.conf import settings
 
 from facedetect.redis_clients import client_for
-from jobs.errors import JobNotFound
 from jobs.models import TERMINAL_STATUSES, Job
-from jobs.selectors import get_job
+from jobs.selectors import get_job, job_status
 
 logger = logging.getLogger(__name__)
 
@@ -126,14 +125,6 @@ def _waiting_slots() -> threading.BoundedSemaphore:
         return _slots
 
 
-def _status(user, job_id) -> str:
-    """Only the status, while waiting (the whole job is read once, at the end)."""
-    status = Job.objects.filter(user=user, pk=job_id).values_list("status", flat=True).first()
-    if status is None:
-        raise JobNotFound("No such job.")
-    return status
-
-
 def wait_for_job(user, job_id, *, timeout: float) -> tuple[Job, bool]:
     """The user's job once it has finished, or as it is after ``timeout`` seconds.
 
@@ -147,7 +138,7 @@ def wait_for_job(user, job_id, *, timeout: float) -> tuple[Job, bool]:
         deadline = time.monotonic() + timeout
         # Watch before reading, so an announcement between the read and the wait is not missed.
         with finished_jobs.watch(str(job_id)) as announced:
-            status = _status(user, job_id)
+            status = job_status(user, job_id)
             while status not in TERMINAL_STATUSES:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -160,7 +151,7 @@ def wait_for_job(user, job_id, *, timeout: float) -> tuple[Job, bool]:
                         return job, True
                     status = job.status
                 else:
-                    status = _status(user, job_id)
+                    status = job_status(user, job_id)
         return get_job(user, job_id), True
     finally:
         slots.release()

@@ -45,6 +45,8 @@ def wait_in_thread(user, job_id, timeout: float) -> tuple[threading.Thread, dict
 
         try:
             outcome["job"], outcome["waited"] = waiting.wait_for_job(user, job_id, timeout=timeout)
+        except Exception as exc:  # the test looks at what was raised
+            outcome["error"] = exc
         finally:
             connection.close()
 
@@ -188,20 +190,7 @@ def test_a_job_deleted_while_waited_for_is_a_404(make_account, settings):
     settings.JOB_WAIT_RECHECK = 1
     user, _ = make_account()
     job = queued_job(user)
-    outcome: dict = {}
-
-    def run() -> None:
-        from django.db import connection
-
-        try:
-            waiting.wait_for_job(user, job.pk, timeout=30)
-        except Exception as exc:  # the test looks at what was raised
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
+    thread, outcome = wait_in_thread(user, job.pk, timeout=30)
     Job.objects.filter(pk=job.pk).delete()
     thread.join(timeout=15)
     assert not thread.is_alive()
