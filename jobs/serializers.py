@@ -38,22 +38,21 @@ class JobWaitQuerySerializer(serializers.Serializer):
     )
 
 
-class JobSerializer(serializers.ModelSerializer):
+# The job shapes declare every field rather than derive them from the model: a ModelSerializer
+# introspects the model again each time one is created, which is every submit and every poll.
+class JobSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    started_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
     image = serializers.SerializerMethodField()
     result = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
-    links = serializers.SerializerMethodField()
     webhook_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Job
-        fields = [
-            "id", "status", "created_at", "started_at", "finished_at",
-            "image", "result", "error", "webhook_url", "options", "feedback", "links",
-        ]  # fmt: skip
-
     options = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
 
     def get_image(self, job: Job) -> dict:
         meta = job.image_metadata or {}
@@ -108,14 +107,13 @@ class JobSerializer(serializers.ModelSerializer):
         return {"self": request.build_absolute_uri(path) if request else path}
 
 
-class SubmittedJobSerializer(serializers.ModelSerializer):
+class SubmittedJobSerializer(serializers.Serializer):
     """The 202 answer to a submission."""
 
+    id = serializers.UUIDField(read_only=True)
+    status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
     links = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Job
-        fields = ["id", "status", "created_at", "links"]
 
     def get_links(self, job: Job) -> dict:
         return JobSerializer(context=self.context).get_links(job)
