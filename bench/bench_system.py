@@ -13,8 +13,10 @@ against the same service's detection worker alone, in one run.
 
 It prints both rates and their ratio, the submit latency (p50/p99), the submit-to-result time
 (client's submit to the job's ``finished_at``, p50/p99), the requests per job, and the cores
-each part of the service used during the system phase. ``--model-rate`` or ``--model-json``
-adds the ratio to the model benchmark's detector alone.
+each part of the service used during the system phase. ``--rounds`` repeats both phases, one
+after the other, and reports the median ratio: on a shared host the CPU's speed drifts by a
+quarter within a minute, which one pair of phases cannot tell from a real difference.
+``--model-rate`` or ``--model-json`` adds the ratio to the model benchmark's detector alone.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 
 from cpuload import CoresByPart
-from latency import summary
+from latency import percentile, summary
 from service_client import (
     ServiceClient,
     add_service_arguments,
@@ -79,6 +82,12 @@ def parse_args() -> argparse.Namespace:
         help="with --wait 0: seconds between the first polls of a job, growing by half up to "
         "1 s; the first poll waits for the recent median time to a result (default: "
         "%(default)s)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="worker-alone and system phases, alternated this many times (default: %(default)s)",
     )
     parser.add_argument(
         "--no-baseline",
@@ -276,6 +285,12 @@ def model_rate(args: argparse.Namespace) -> float | None:
     return None
 
 
+def system_rate(tally: Tally) -> float:
+    """Measured jobs / (last finished - first submitted)."""
+    start, end = min(tally.started_at, default=0.0), max(tally.finished_at, default=0.0)
+    return len(tally.result) / (end - start) if end > start else 0.0
+
+
 def main() -> None:
     args = parse_args()
     if args.warmup is None:
@@ -289,34 +304,58 @@ def main() -> None:
     how = f"waiting up to {args.wait:g} s a request" if args.wait else "polling"
     print(
         f"{args.concurrency} clients, {args.count} jobs of {args.size} photos a phase "
-        f"(+{args.warmup} warm-up), {how}, on http://{host}:{port}"
+        f"(+{args.warmup} warm-up), {how}, {args.rounds} round(s), on http://{host}:{port}"
     )
-    alone = None
-    if workers is not None:
-        alone, cores = worker_alone(clients, photos, args.count, workers, deadline)
-        print(f"worker alone ({', '.join(workers.names)}): {alone:.2f} images/s")
+    alones, rates, tallies = [], [], []
+    for round_number in range(1, args.rounds + 1):
+        print(f"round {round_number}:")
+        alone = None
+        if workers is not None:
+            alone, cores = worker_alone(clients, photos, args.count, workers, deadline)
+            alones.append(alone)
+            print(f"  worker alone ({', '.join(workers.names)}): {alone:.2f} images/s")
+            if cores.cores:
+                print(f"  cores used while it drained the queue: {cores.line()}")
+        with CoresByPart() as cores:
+            tally = run_system(clients, photos, args, deadline)
+        tallies.append(tally)
+        rate = system_rate(tally)
+        rates.append(rate)
+        print(
+            f"  system: {len(tally.result)} of {args.count} jobs done: {rate:.2f} images/s; "
+            f"states {tally.statuses}"
+        )
+        if alone:
+            print(f"  system / worker alone = {rate / alone:.0%}")
+        submits = [seconds * 1000 for seconds in tally.submit]
+        print(
+            f"  submit latency p50/p99: {percentile(submits, 50):.1f} / "
+            f"{percentile(submits, 99):.1f} ms"
+        )
         if cores.cores:
-            print(f"cores used while it drained the queue: {cores.line()}")
-    with CoresByPart() as cores:
-        tally = run_system(clients, photos, args, deadline)
-    done = len(tally.result)
-    start, end = min(tally.started_at, default=0.0), max(tally.finished_at, default=0.0)
-    rate = done / (end - start) if end > start else 0.0
-    print(
-        f"system: {done} of {args.count} jobs done in {end - start:.1f} s: {rate:.2f} "
-        f"images/s; states {tally.statuses}"
-    )
-    if alone:
-        print(f"system / worker alone = {rate / alone:.0%}")
+            print(f"  cores used during the system phase: {cores.line()}")
+        if tally.problems:
+            print(f"  problems: {len(tally.problems)}, first: {tally.problems[0]}")
+    done = sum(len(tally.result) for tally in tallies)
+    print(f"over {args.rounds} round(s), medians:")
+    print(f"system: {median(rates):.2f} images/s")
+    if alones:
+        ratios = [rate / alone for rate, alone in zip(rates, alones, strict=True)]
+        print(f"worker alone: {median(alones):.2f} images/s")
+        print(
+            f"system / worker alone = {median(ratios):.0%} "
+            f"(rounds: {', '.join(f'{ratio:.0%}' for ratio in ratios)})"
+        )
     if reference:
-        print(f"system / model benchmark's worker ({reference:.2f} img/s) = {rate / reference:.0%}")
-    print(f"submit latency:    {summary(tally.submit)}")
-    print(f"submit-to-result:  {summary(tally.result)}")
-    print(f"requests: {tally.requests / max(done, 1):.2f} per job (submit included)")
-    if cores.cores:
-        print(f"cores used during the system phase: {cores.line()}")
-    if tally.problems:
-        print(f"problems: {len(tally.problems)}, first: {tally.problems[0]}")
+        print(
+            f"system / model benchmark's worker ({reference:.2f} img/s) = "
+            f"{median(rates) / reference:.0%}"
+        )
+    print(f"submit latency:    {summary([s for t in tallies for s in t.submit])}")
+    print(f"submit-to-result:  {summary([r for t in tallies for r in t.result])}")
+    print(
+        f"requests: {sum(t.requests for t in tallies) / max(done, 1):.2f} per job (submit included)"
+    )
     for client in clients:
         client.close()
 
