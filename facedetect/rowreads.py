@@ -28,6 +28,7 @@ class ModelRow:
         self.alias = alias
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
+        self._pk_index = self.fields.index(model._meta.pk)
         self._converters: dict[str, list[tuple[Any, list[Converter]]]] = {}
 
     def source(self, using: str) -> str:
@@ -56,8 +57,7 @@ class ModelRow:
             for convert in converters:
                 value = convert(value, column, connection)
             converted.append(value)
-        pk_index = self.fields.index(self.model._meta.pk)
-        if converted[pk_index] is None:
+        if converted[self._pk_index] is None:
             return None
         return self.model.from_db(using, self.attnames, converted)
 

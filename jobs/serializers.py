@@ -40,10 +40,19 @@ class JobWaitQuerySerializer(serializers.Serializer):
 
 # The job shapes declare every field rather than derive them from the model: a ModelSerializer
 # introspects the model again each time one is created, which is every submit and every poll.
-class JobSerializer(serializers.Serializer):
+# Both start with these fields and share ``links``.
+class _JobIdentitySerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+    def get_links(self, job: Job) -> dict:
+        path = reverse("job-detail", args=[job.pk])
+        request = self.context.get("request")
+        return {"self": request.build_absolute_uri(path) if request else path}
+
+
+class JobSerializer(_JobIdentitySerializer):
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
     image = serializers.SerializerMethodField()
@@ -101,22 +110,11 @@ class JobSerializer(serializers.Serializer):
             current = list(job.feedback_history.filter(superseded_at__isnull=True)[:1])
         return FeedbackSerializer(current[0]).data if current else None
 
-    def get_links(self, job: Job) -> dict:
-        path = reverse("job-detail", args=[job.pk])
-        request = self.context.get("request")
-        return {"self": request.build_absolute_uri(path) if request else path}
 
-
-class SubmittedJobSerializer(serializers.Serializer):
+class SubmittedJobSerializer(_JobIdentitySerializer):
     """The 202 answer to a submission."""
 
-    id = serializers.UUIDField(read_only=True)
-    status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
     links = serializers.SerializerMethodField()
-
-    def get_links(self, job: Job) -> dict:
-        return JobSerializer(context=self.context).get_links(job)
 
 
 class BoxSerializer(serializers.Serializer):
