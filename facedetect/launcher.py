@@ -120,7 +120,7 @@ def main() -> int:
             f"facedetect is running on {base}\n"
             f"  API docs:  {base}/api/v1/docs/\n"
             f"  API key:   {key}   (staff account {DEMO_EMAIL})\n"
-            f"  try:       curl -H 'Authorization: Api-Key {key}' \\\n"
+            f"  try:       curl -H 'Authorization: Api-Key {key}' -H 'Prefer: wait=20' \\\n"
             f"                  -F image=@photo.jpg {base}/api/v1/jobs\n"
             "Press Ctrl-C to stop.\n",
             flush=True,

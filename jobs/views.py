@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.clients import client_from_request
-from jobs import selectors, services, waiting
-from jobs.errors import MissingImage, UploadTooLarge
-from jobs.models import TERMINAL_STATUSES
+from jobs import preferences, selectors, services, waiting
+from jobs.errors import JobNotFound, MissingImage, UploadTooLarge
+from jobs.models import TERMINAL_STATUSES, Job
 from jobs.pagination import NewestFirstPagination
 from jobs.serializers import (
     FeedbackRequestSerializer,
@@ -38,26 +38,53 @@ class JobListView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": SubmitRequestSerializer, "image/*": bytes},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses={202: SubmittedJobSerializer},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER),
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                description=(
+                    "`wait=N` (RFC 7240): hold the request until the job has succeeded or "
+                    f"failed, at most N seconds (up to {settings.JOB_WAIT_MAX}); a finished "
+                    "job is answered 201 with its result, one still running 202."
+                ),
+            ),
+        ],
+        responses={201: JobSerializer, 202: SubmittedJobSerializer},
     )
     def post(self, request):
         check_declared_length(request)
+        wait = preferences.wait_preference(
+            request.headers.get("Prefer"), limit=settings.JOB_WAIT_MAX
+        )
         data, fields = _read_submission(request)
-        options = SubmitOptionsSerializer(data=fields)
-        options.is_valid(raise_exception=True)
+        job_options = services.JobOptions()
+        if fields:
+            options = SubmitOptionsSerializer(data=fields)
+            options.is_valid(raise_exception=True)
+            job_options = services.JobOptions(**options.validated_data)
         job, created = services.submit_job(
             user=request.user,
             api_key_prefix=request.auth.prefix,
             data=data,
-            options=services.JobOptions(**options.validated_data),
+            options=job_options,
             idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255] or None,
             client=client_from_request(request),
         )
-        body = SubmittedJobSerializer(job, context={"request": request}).data
-        headers = {"Location": body["links"]["self"]}
+        headers = {}
         if not created:
             headers["Idempotent-Replayed"] = "true"
+        if wait:
+            job, waited = _wait_after_submit(request.user, job, wait)
+            if waited:
+                headers["Preference-Applied"] = preferences.applied_wait(wait)
+            if job.status in TERMINAL_STATUSES:
+                body = JobSerializer(job, context={"request": request}).data
+                headers["Location"] = body["links"]["self"]
+                return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+        body = SubmittedJobSerializer(job, context={"request": request}).data
+        headers["Location"] = body["links"]["self"]
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
 
     @extend_schema(parameters=[JobListQuerySerializer], responses={200: JobSerializer(many=True)})
@@ -69,6 +96,15 @@ class JobListView(APIView):
         page = paginator.paginate_queryset(jobs, request, view=self)
         data = JobSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
+
+
+def _wait_after_submit(user, job: Job, seconds: float) -> tuple[Job, bool]:
+    """(job, waited) as ``waiting.wait_for_job``; the job as submitted if it was deleted in
+    the meantime: the submission itself succeeded, so it is not answered with a 404."""
+    try:
+        return waiting.wait_for_job(user, job.pk, timeout=seconds)
+    except JobNotFound:
+        return job, False
 
 
 def _read_submission(request) -> tuple[bytes, dict]:
