@@ -7,8 +7,9 @@ against the same service's detection worker alone, in one run.
    broker), ``--count`` jobs are submitted, the worker is resumed and drains the queue with no
    HTTP traffic beside it.
 2. System: each client (a thread with one keep-alive connection) submits a letterboxed test
-   photo, waits for its result (``GET /api/v1/jobs/{id}?wait=N``; ``--wait 0`` polls instead),
-   then submits the next: ``--concurrency`` jobs are in flight at any time.
+   photo, waits for its result (``GET /api/v1/jobs/{id}?wait=N``; ``--wait 0`` polls instead;
+   ``--prefer-wait`` asks for it in the submission's answer, ``Prefer: wait=N``), then
+   submits the next: ``--concurrency`` jobs are in flight at any time.
 
 Both rates are measured the same way, from the jobs' ``finished_at``: (jobs - 1) / (last -
 first), the rate at which jobs come out once the pipeline is full (see ``completion_rate``).
@@ -76,6 +77,13 @@ def parse_args() -> argparse.Namespace:
         default=20,
         help="seconds each result request may be held by the server (?wait=); 0 polls "
         "instead (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--prefer-wait",
+        action="store_true",
+        help="submit with 'Prefer: wait=N' (N: --wait), so that the finished job is the "
+        "answer to the submission itself (one request a job); a job not finished by then is "
+        "waited for with GET as without it",
     )
     parser.add_argument(
         "--poll",
@@ -168,20 +176,24 @@ def run_one(
     """Submit one photo and wait for its job to finish (or the deadline to pass); counted in
     ``tally`` unless it is None (warm-up, cool-down)."""
     submitted_at = time.time()
-    response = client.submit(photo)
-    if response.status != 202:
+    prefer = f"wait={args.wait:.0f}" if args.prefer_wait and args.wait >= 1 else None
+    response = client.submit(photo, prefer=prefer)
+    if response.status == 201 and prefer:  # finished within the submission's own wait
+        job, requests = response.body, 0
+    elif response.status != 202:
         if tally is not None:
             tally.problem(f"submit {response.status}: {response.body}")
         time.sleep(response.retry_after or 0)
         return
-    job, requests = await_result(
-        client,
-        response.body["id"],
-        wait=args.wait,
-        first_poll_at=submitted_at + (tally.first_poll(args.poll) if tally else args.poll),
-        poll=args.poll,
-        deadline=deadline,
-    )
+    else:
+        job, requests = await_result(
+            client,
+            response.body["id"],
+            wait=args.wait,
+            first_poll_at=submitted_at + (tally.first_poll(args.poll) if tally else args.poll),
+            poll=args.poll,
+            deadline=deadline,
+        )
     if tally is None:
         return
     if job is None:
@@ -191,7 +203,8 @@ def run_one(
     with tally.lock:
         tally.requests += requests + 1
         tally.statuses[job["status"]] = tally.statuses.get(job["status"], 0) + 1
-        tally.submit.append(response.seconds)
+        if not prefer:  # with Prefer: wait the submission's time is its time to a result
+            tally.submit.append(response.seconds)
         tally.result.append(finished - submitted_at)
         tally.finished_at.append(finished)
 
@@ -309,6 +322,8 @@ def main() -> None:
     clients = [ServiceClient(host, port, key) for _ in range(args.concurrency)]
     deadline = time.monotonic() + args.time_limit
     how = f"waiting up to {args.wait:g} s a request" if args.wait else "polling"
+    if args.prefer_wait and args.wait >= 1:
+        how = f"each submission holding up to {args.wait:.0f} s for its result (Prefer: wait)"
     print(
         f"{args.concurrency} clients, {args.count} jobs of {args.size} photos a phase "
         f"(+{args.warmup} warm-up), {how}, {args.rounds} round(s), on http://{host}:{port}"
@@ -343,10 +358,11 @@ def main() -> None:
         if alone:
             print(f"  system / worker alone = {rate / alone:.0%}")
         submits = [seconds * 1000 for seconds in tally.submit]
-        print(
-            f"  submit latency p50/p99: {percentile(submits, 50):.1f} / "
-            f"{percentile(submits, 99):.1f} ms"
-        )
+        if submits:
+            print(
+                f"  submit latency p50/p99: {percentile(submits, 50):.1f} / "
+                f"{percentile(submits, 99):.1f} ms"
+            )
         if cores.cores:
             print(f"  cores used during the system phase: {cores.line()}")
         if tally.problems:
@@ -366,7 +382,10 @@ def main() -> None:
             f"system / model benchmark's worker ({reference:.2f} img/s) = "
             f"{median(rates) / reference:.0%}"
         )
-    print(f"submit latency:    {summary([s for t in tallies for s in t.submit])}")
+    if any(t.submit for t in tallies):
+        print(f"submit latency:    {summary([s for t in tallies for s in t.submit])}")
+    else:
+        print("submit latency:    - (each submission waited for its result: Prefer: wait)")
     print(f"submit-to-result:  {summary([r for t in tallies for r in t.result])}")
     print(
         f"requests: {sum(t.requests for t in tallies) / max(done, 1):.2f} per job (submit included)"

@@ -98,8 +98,11 @@ class ServiceClient:
             )
         raise AssertionError("unreachable")
 
-    def submit(self, image: bytes, *, filename: str = "photo.jpg") -> Response:
-        """POST /api/v1/jobs with the image as the multipart field ``image``."""
+    def submit(
+        self, image: bytes, *, filename: str = "photo.jpg", prefer: str | None = None
+    ) -> Response:
+        """POST /api/v1/jobs with the image as the multipart field ``image``; ``prefer`` is
+        sent as the ``Prefer`` header (``wait=N``: the answer is the finished job, 201)."""
         boundary = uuid.uuid4().hex
         body = (
             (
@@ -110,6 +113,8 @@ class ServiceClient:
             + f"\r\n--{boundary}--\r\n".encode()
         )
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        if prefer:
+            headers["Prefer"] = prefer
         return self._request("POST", "/api/v1/jobs", body, headers)
 
     def job(self, job_id: str, *, wait: float = 0) -> Response:
