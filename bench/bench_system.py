@@ -296,6 +296,32 @@ def model_rate(args: argparse.Namespace) -> float | None:
     return None
 
 
+@dataclass(frozen=True)
+class CpuShare:
+    """The CPU each side spends a job: d, the detection worker's while it ran alone, and w,
+    the web tier's during the system phase. On one machine whose cores both sides share,
+    the system runs at about d / (d + w) of the worker alone; on a shared host that figure
+    moves far less from round to round than the ratio of the two measured rates."""
+
+    d_ms: float
+    w_ms: float
+
+    @property
+    def expected(self) -> float:
+        return self.d_ms / (self.d_ms + self.w_ms)
+
+
+def cpu_share(
+    alone: float | None, alone_cores: CoresByPart | None, rate: float, cores: CoresByPart
+) -> CpuShare | None:
+    """d and w from one round's two phases; None without the figures (no /proc, no baseline)."""
+    detection = alone_cores.cores.get("detection worker") if alone_cores else None
+    web = cores.cores.get("web")
+    if not (alone and detection and rate and web):
+        return None
+    return CpuShare(d_ms=detection / alone * 1000, w_ms=web / rate * 1000)
+
+
 def completion_rate(finished_at: list[float]) -> float:
     """Jobs a second, from their finish times: (n - 1) / (last - first).
 
@@ -328,16 +354,16 @@ def main() -> None:
         f"{args.concurrency} clients, {args.count} jobs of {args.size} photos a phase "
         f"(+{args.warmup} warm-up), {how}, {args.rounds} round(s), on http://{host}:{port}"
     )
-    alones, rates, tallies = [], [], []
+    alones, rates, tallies, shares = [], [], [], []
     for round_number in range(1, args.rounds + 1):
         print(f"round {round_number}:")
-        alone = None
+        alone, alone_cores = None, None
         if workers is not None:
-            alone, cores = worker_alone(clients, photos, args.count, workers, deadline)
+            alone, alone_cores = worker_alone(clients, photos, args.count, workers, deadline)
             alones.append(alone)
             print(f"  worker alone ({', '.join(workers.names)}): {alone:.2f} images/s")
-            if cores.cores:
-                print(f"  cores used while it drained the queue: {cores.line()}")
+            if alone_cores.cores:
+                print(f"  cores used while it drained the queue: {alone_cores.line()}")
         with CoresByPart() as cores:
             tally = run_system(clients, photos, args, deadline)
         tallies.append(tally)
@@ -365,6 +391,13 @@ def main() -> None:
             )
         if cores.cores:
             print(f"  cores used during the system phase: {cores.line()}")
+        share = cpu_share(alone, alone_cores, rate, cores)
+        if share is not None:
+            shares.append(share)
+            print(
+                f"  CPU a job: detection worker alone d = {share.d_ms:.1f} ms, web tier w = "
+                f"{share.w_ms:.1f} ms; d / (d + w) = {share.expected:.0%}"
+            )
         if tally.problems:
             print(f"  problems: {len(tally.problems)}, first: {tally.problems[0]}")
     done = sum(len(tally.result) for tally in tallies)
@@ -376,6 +409,12 @@ def main() -> None:
         print(
             f"system / worker alone = {median(ratios):.0%} "
             f"(rounds: {', '.join(f'{ratio:.0%}' for ratio in ratios)})"
+        )
+    if shares:
+        print(
+            f"CPU a job: d = {median(x.d_ms for x in shares):.1f} ms, "
+            f"w = {median(x.w_ms for x in shares):.1f} ms, d / (d + w) = "
+            f"{median(x.expected for x in shares):.0%} (steadier than the ratio of rates)"
         )
     if reference:
         print(
