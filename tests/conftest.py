@@ -162,6 +162,17 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def fresh_wait_slots():
+    """Each test gets its own per-process limit of waiting requests: it is built once from
+    the settings (``JOB_WAIT_MAX_WAITERS``), so a test that changes them needs a new one."""
+    from jobs import waiting
+
+    waiting._slots = None
+    yield
+    waiting._slots = None
+
+
+@pytest.fixture
 def webhook_receiver():
     """A real HTTP server on 127.0.0.1 that records webhook requests; its answers can be
     scripted (tests/webhook_receiver.py)."""

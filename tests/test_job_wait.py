@@ -15,15 +15,7 @@ from jobs.models import Job
 from tests.conftest import EXPECTED_FACES, wait_until
 from tests.job_factories import make_job
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_slots(settings):
-    # The per-process limit is built once from the settings; each test gets its own.
-    waiting._slots = None
-    yield
-    waiting._slots = None
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_wait_slots")]
 
 
 def queued_job(user) -> Job:

@@ -13,17 +13,9 @@ from jobs.models import Job
 from jobs.preferences import wait_preference
 from tests.conftest import EXPECTED_FACES
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_wait_slots")]
 
 SUBMITTED_FIELDS = {"id", "status", "created_at", "links"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_slots():
-    # The per-process limit is built once from the settings; each test gets its own.
-    waiting._slots = None
-    yield
-    waiting._slots = None
 
 
 @pytest.fixture
