@@ -3,6 +3,7 @@ consuming from Redis (the embedded one under `make test`, REDIS_URL otherwise)."
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import time
@@ -182,6 +183,25 @@ def webhook_receiver():
         yield receiver
 
 
+def post_image(
+    client: APIClient, data: bytes, name: str = "photo.jpg", headers: dict | None = None, **fields
+):
+    """POST /api/v1/jobs with ``data`` as the multipart file ``image`` (named ``name``) and
+    ``fields`` beside it; the response, whatever its status."""
+    upload = io.BytesIO(data)
+    upload.name = name
+    return client.post(
+        "/api/v1/jobs", {"image": upload, **fields}, format="multipart", **(headers or {})
+    )
+
+
+def submit_image(client: APIClient, data: bytes, name: str = "photo.jpg", **fields) -> dict:
+    """``post_image``, which must be accepted; the 202's JSON ({id, status, ...})."""
+    response = post_image(client, data, name, **fields)
+    assert response.status_code == 202, response.content
+    return response.json()
+
+
 def wait_for_job(client: APIClient, job_id: str, *, timeout: float = 120) -> dict:
     """Poll the API until the job is finished; returns its JSON."""
     deadline = time.monotonic() + timeout
@@ -194,6 +214,11 @@ def wait_for_job(client: APIClient, job_id: str, *, timeout: float = 120) -> dic
         if time.monotonic() > deadline:
             raise AssertionError(f"job {job_id} still {body['status']} after {timeout} s")
         time.sleep(0.1)
+
+
+def submit_and_wait(client: APIClient, data: bytes, name: str = "photo.jpg", **fields) -> dict:
+    """``submit_image``, then ``wait_for_job``: the finished job's JSON."""
+    return wait_for_job(client, submit_image(client, data, name, **fields)["id"])
 
 
 def wait_until(predicate: Callable[[], bool], *, timeout: float = 60, message: str = "") -> None:

@@ -1,14 +1,12 @@
 """Deleting an account kills every key at once, then purges jobs, images and events."""
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from insights.models import OutboxEvent
 from jobs.models import Job
 from jobs.storage import ObjectMissing, get_object_store
-from tests.conftest import wait_for_job, wait_until
+from tests.conftest import submit_and_wait, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 
@@ -17,10 +15,7 @@ def test_account_deletion_purges_everything(make_account, api_client, photo):
     user, raw = make_account()
     client = api_client(raw)
     spare = client.post("/api/v1/keys", {"name": "spare"}, format="json").json()["key"]
-    upload = io.BytesIO(photo("ivan.jpg"))
-    upload.name = "ivan.jpg"
-    job_id = client.post("/api/v1/jobs", {"image": upload}, format="multipart").json()["id"]
-    wait_for_job(client, job_id)
+    job_id = submit_and_wait(client, photo("ivan.jpg"), "ivan.jpg")["id"]
     object_key = Job.objects.get(pk=job_id).object_key
     other_user, other_raw = make_account()
 

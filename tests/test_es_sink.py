@@ -2,7 +2,6 @@
 query and the reading of its response. No Elasticsearch runs here; the tests marked
 ``elasticsearch`` run against a real one when ELASTICSEARCH_URL is set (see the README)."""
 
-import io
 import os
 import uuid
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from insights.sinks.elasticsearch import (
     refused_items,
 )
 from jobs.processing import fail_job
+from tests.conftest import submit_image
 from tests.fake_elasticsearch import FakeElasticsearch, free_port
 from tests.seeded_events import EXPECTED, seed
 
@@ -63,9 +63,7 @@ def test_the_mappings_declare_every_field_the_service_records(account, photo):
     account_services.log_in(key=login_key, client=Client(ip="10.1.2.3", user_agent="curl"))
     account_services.revoke_key(user=user, prefix=login_key.prefix, client=Client())
     account_services.recover_key(email=user.email, client=Client())
-    upload = io.BytesIO(photo("ivan.jpg"))
-    upload.name = "ivan.jpg"
-    job_id = client.post("/api/v1/jobs", {"image": upload}, format="multipart").json()["id"]
+    job_id = submit_image(client, photo("ivan.jpg"), "ivan.jpg")["id"]
     fail_job(job_id, code="internal_error", message="for the test")
     client.delete(f"/api/v1/jobs/{job_id}")
     record_event(

@@ -17,7 +17,7 @@ from PIL import Image
 from accounts.models import User
 from jobs.models import Job
 from jobs.storage import get_object_store
-from tests.conftest import wait_for_job, wait_until
+from tests.conftest import submit_and_wait, wait_until
 from tests.images import with_exif_orientation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
@@ -28,11 +28,7 @@ LANDMARKS = ["left_eye", "right_eye", "nose", "mouth_left", "mouth_right"]
 
 def run_job(client, data: bytes) -> dict:
     """Submit an image over the API and wait for the worker's result."""
-    upload = io.BytesIO(data)
-    upload.name = "photo.jpg"
-    response = client.post("/api/v1/jobs", {"image": upload}, format="multipart")
-    assert response.status_code == 202, response.content
-    job = wait_for_job(client, response.json()["id"])
+    job = submit_and_wait(client, data)
     assert job["status"] == "succeeded", job
     return job
 

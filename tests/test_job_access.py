@@ -1,6 +1,5 @@
 """Listing, tenancy and deletion of jobs."""
 
-import io
 import uuid
 
 import pytest
@@ -8,22 +7,15 @@ import pytest
 from insights.models import OutboxEvent
 from jobs.models import Job
 from jobs.storage import ObjectMissing, get_object_store
+from tests.conftest import submit_image
 
 pytestmark = pytest.mark.django_db
-
-
-def submit(client, data: bytes) -> str:
-    upload = io.BytesIO(data)
-    upload.name = "p.jpg"
-    response = client.post("/api/v1/jobs", {"image": upload}, format="multipart")
-    assert response.status_code == 202
-    return response.json()["id"]
 
 
 def test_another_tenants_job_is_404(make_account, api_client, photo):
     _, mine = make_account()
     _, theirs = make_account()
-    job_id = submit(api_client(theirs), photo("ivan.jpg"))
+    job_id = submit_image(api_client(theirs), photo("ivan.jpg"))["id"]
     response = api_client(mine).get(f"/api/v1/jobs/{job_id}")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     assert api_client(mine).delete(f"/api/v1/jobs/{job_id}").status_code == 404
@@ -39,7 +31,7 @@ def test_unknown_job_is_404(account):
 
 def test_list_is_newest_first_paginated_and_filtered(account, photo):
     _, _, client = account
-    ids = [submit(client, photo("no-faces.jpg")) for _ in range(5)]
+    ids = [submit_image(client, photo("no-faces.jpg"))["id"] for _ in range(5)]
     Job.objects.filter(pk=ids[0]).update(status="failed")
     page = client.get("/api/v1/jobs?page_size=2").json()
     assert [j["id"] for j in page["results"]] == ids[::-1][:2]
@@ -52,7 +44,7 @@ def test_list_is_newest_first_paginated_and_filtered(account, photo):
 
 def test_delete_removes_the_job_and_its_image(account, photo):
     _, _, client = account
-    job_id = submit(client, photo("ivan.jpg"))
+    job_id = submit_image(client, photo("ivan.jpg"))["id"]
     response = client.delete(f"/api/v1/jobs/{job_id}")
     assert response.status_code == 204
     assert client.get(f"/api/v1/jobs/{job_id}").status_code == 404
@@ -63,7 +55,7 @@ def test_delete_removes_the_job_and_its_image(account, photo):
 @pytest.mark.django_db(transaction=True)
 def test_deleted_jobs_image_is_gone_from_the_store(account, photo):
     _, _, client = account
-    job_id = submit(client, photo("ivan.jpg"))
+    job_id = submit_image(client, photo("ivan.jpg"))["id"]
     key = Job.objects.get(pk=job_id).object_key
     assert client.delete(f"/api/v1/jobs/{job_id}").status_code == 204
     with pytest.raises(ObjectMissing):

@@ -1,7 +1,6 @@
 """GET /api/v1/jobs/{id}?wait=N: held until the job finishes, woken by the worker's
 announcement over Redis, bounded per process, and never wrong when an announcement is lost."""
 
-import io
 import subprocess
 import sys
 import threading
@@ -12,7 +11,7 @@ from django.utils import timezone
 from facedetect.redis_clients import client_for
 from jobs import waiting
 from jobs.models import Job
-from tests.conftest import EXPECTED_FACES, wait_until
+from tests.conftest import EXPECTED_FACES, submit_image, wait_until
 from tests.job_factories import make_job
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_wait_slots")]
@@ -52,9 +51,7 @@ def test_wait_returns_the_finished_job_from_the_real_worker(account, photo, sett
     # A recheck longer than the wait: only the worker's announcement can end it early.
     settings.JOB_WAIT_RECHECK = 60
     _, _, client = account
-    upload = io.BytesIO(photo("ivan.jpg"))
-    upload.name = "ivan.jpg"
-    job_id = client.post("/api/v1/jobs", {"image": upload}, format="multipart").json()["id"]
+    job_id = submit_image(client, photo("ivan.jpg"), "ivan.jpg")["id"]
     response = client.get(f"/api/v1/jobs/{job_id}?wait=30")
     assert response.status_code == 200
     body = response.json()

@@ -7,7 +7,7 @@ from PIL import Image
 
 from jobs.models import Job
 from jobs.storage import get_object_store
-from tests.conftest import EXPECTED_FACES, wait_for_job
+from tests.conftest import EXPECTED_FACES, submit_and_wait, submit_image, wait_for_job
 from tests.images import encode, with_exif_orientation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
@@ -15,18 +15,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 LANDMARKS = {"left_eye", "right_eye", "nose", "mouth_left", "mouth_right"}
 
 
-def submit(client, data: bytes, name: str = "photo.jpg", **fields):
-    upload = io.BytesIO(data)
-    upload.name = name
-    response = client.post("/api/v1/jobs", {"image": upload, **fields}, format="multipart")
-    assert response.status_code == 202, response.content
-    return response.json()
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED_FACES))
 def test_test_photos_get_their_faces(account, photo, name):
     _, _, client = account
-    job = wait_for_job(client, submit(client, photo(name))["id"])
+    job = submit_and_wait(client, photo(name))
     assert job["status"] == "succeeded", job
     result = job["result"]
     assert result["face_count"] == EXPECTED_FACES[name] == len(result["faces"])
@@ -43,8 +35,8 @@ def test_test_photos_get_their_faces(account, photo, name):
 
 def test_min_confidence_filters_without_changing_faces(account, photo):
     _, _, client = account
-    all_faces = wait_for_job(client, submit(client, photo("ivan.jpg"))["id"])["result"]["faces"]
-    confident = wait_for_job(client, submit(client, photo("ivan.jpg"), min_confidence=0.9)["id"])
+    all_faces = submit_and_wait(client, photo("ivan.jpg"))["result"]["faces"]
+    confident = submit_and_wait(client, photo("ivan.jpg"), min_confidence=0.9)
     assert all_faces[0]["confidence"] > 0.9
     assert confident["result"]["faces"] == [f for f in all_faces if f["confidence"] >= 0.9]
     assert confident["result"]["face_count"] == 1
@@ -52,21 +44,17 @@ def test_min_confidence_filters_without_changing_faces(account, photo):
 
 def test_min_face_size_filters_small_faces(account, photo):
     _, _, client = account
-    faces = wait_for_job(client, submit(client, photo("multiface.jpg"))["id"])["result"]["faces"]
+    faces = submit_and_wait(client, photo("multiface.jpg"))["result"]["faces"]
     threshold = sorted(min(f["box"]["width"], f["box"]["height"]) for f in faces)[3]
-    filtered = wait_for_job(
-        client, submit(client, photo("multiface.jpg"), min_face_size=threshold)["id"]
-    )
+    filtered = submit_and_wait(client, photo("multiface.jpg"), min_face_size=threshold)
     expected = [f for f in faces if min(f["box"]["width"], f["box"]["height"]) >= threshold]
     assert filtered["result"]["faces"] == expected and len(expected) < len(faces)
 
 
 def test_exif_rotated_photo_gives_boxes_in_displayed_pixels(account, photo):
     _, _, client = account
-    upright = wait_for_job(client, submit(client, photo("kate_siegel.jpg"))["id"])
-    rotated = wait_for_job(
-        client, submit(client, with_exif_orientation(photo("kate_siegel.jpg"), 6))["id"]
-    )
+    upright = submit_and_wait(client, photo("kate_siegel.jpg"))
+    rotated = submit_and_wait(client, with_exif_orientation(photo("kate_siegel.jpg"), 6))
     assert (rotated["image"]["width"], rotated["image"]["height"]) == (1125, 1612)
     a, b = upright["result"]["faces"][0]["box"], rotated["result"]["faces"][0]["box"]
     for field in ("x", "y", "width", "height"):
@@ -76,10 +64,10 @@ def test_exif_rotated_photo_gives_boxes_in_displayed_pixels(account, photo):
 def test_grayscale_and_transparent_png_are_processed(account, photo):
     _, _, client = account
     source = Image.open(io.BytesIO(photo("multiface.jpg")))
-    gray = wait_for_job(client, submit(client, encode(source.convert("L"), "PNG"), "g.png")["id"])
+    gray = submit_and_wait(client, encode(source.convert("L"), "PNG"), "g.png")
     rgba = source.convert("RGBA")
     rgba.putalpha(255)
-    alpha = wait_for_job(client, submit(client, encode(rgba, "PNG"), "a.png")["id"])
+    alpha = submit_and_wait(client, encode(rgba, "PNG"), "a.png")
     assert gray["status"] == alpha["status"] == "succeeded"
     assert gray["result"]["face_count"] >= 5
     assert alpha["result"]["face_count"] == 6
@@ -87,7 +75,7 @@ def test_grayscale_and_transparent_png_are_processed(account, photo):
 
 def test_broken_stored_image_fails_the_job_and_the_worker_goes_on(account, photo):
     _, _, client = account
-    job_id = submit(client, photo("no-faces.jpg"))["id"]
+    job_id = submit_image(client, photo("no-faces.jpg"))["id"]
     job = wait_for_job(client, job_id)
     # Corrupt a stored input behind the API's back, then replay the job.
     job_row = Job.objects.get(pk=job_id)
@@ -100,7 +88,7 @@ def test_broken_stored_image_fails_the_job_and_the_worker_goes_on(account, photo
     assert failed["status"] == "failed"
     assert failed["error"]["code"] == "unsupported_media_type"
     assert job["status"] == "succeeded"
-    after = wait_for_job(client, submit(client, photo("ivan.jpg"))["id"])
+    after = submit_and_wait(client, photo("ivan.jpg"))
     assert after["status"] == "succeeded"
 
 
@@ -108,7 +96,7 @@ def test_events_are_recorded_with_the_outcome(account, photo):
     from insights.models import OutboxEvent
 
     _, _, client = account
-    job_id = wait_for_job(client, submit(client, photo("multiface.jpg"))["id"])["id"]
+    job_id = submit_and_wait(client, photo("multiface.jpg"))["id"]
     types = set(OutboxEvent.objects.filter(data__job_id=job_id).values_list("type", flat=True))
     assert types == {"job.submitted", "input.received", "output.produced"}
     received = OutboxEvent.objects.get(type="input.received", data__job_id=job_id).data

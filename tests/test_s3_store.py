@@ -1,7 +1,6 @@
 """Inputs in S3: boto3 over HTTP against moto's server, as against MinIO or AWS."""
 
 import hashlib
-import io
 import uuid
 
 import boto3
@@ -12,7 +11,7 @@ from moto.core.authorization import enable_iam_authentication
 
 from jobs.models import Job
 from jobs.storage import ObjectMissing, get_object_store
-from tests.conftest import wait_for_job, wait_until
+from tests.conftest import submit_and_wait, submit_image, wait_for_job, wait_until
 
 PREFIX = "facedetect"
 
@@ -32,14 +31,6 @@ def s3(moto_endpoint, aws_credentials, settings):
 def keys(s3) -> list[str]:
     listing = s3.list_objects_v2(Bucket=s3.bucket)
     return sorted(item["Key"] for item in listing.get("Contents", []))
-
-
-def submit(client, data: bytes) -> str:
-    upload = io.BytesIO(data)
-    upload.name = "photo.jpg"
-    response = client.post("/api/v1/jobs", {"image": upload}, format="multipart")
-    assert response.status_code == 202, response.content
-    return response.json()["id"]
 
 
 def test_an_object_carries_its_content_type_and_checksum(s3):
@@ -70,7 +61,7 @@ def test_a_missing_object_is_object_missing_and_deleting_twice_is_fine(s3):
 @pytest.mark.usefixtures("celery_worker")
 def test_a_job_runs_through_the_worker_with_its_image_in_s3(s3, account, photo, settings):
     user, _, client = account
-    job_id = submit(client, photo("ivan.jpg"))
+    job_id = submit_image(client, photo("ivan.jpg"))["id"]
     job = wait_for_job(client, job_id)
     assert job["status"] == "succeeded" and job["result"]["face_count"] == 2
     created = Job.objects.get(pk=job_id).created_at
@@ -83,7 +74,7 @@ def test_a_job_runs_through_the_worker_with_its_image_in_s3(s3, account, photo, 
 @pytest.mark.django_db(transaction=True)
 def test_deleting_a_job_deletes_its_object(s3, account, photo):
     _, _, client = account
-    job_id = submit(client, photo("no-faces.jpg"))
+    job_id = submit_image(client, photo("no-faces.jpg"))["id"]
     assert len(keys(s3)) == 1
     assert client.delete(f"/api/v1/jobs/{job_id}").status_code == 204
     assert keys(s3) == []
@@ -95,9 +86,9 @@ def test_deleting_an_account_deletes_its_objects(s3, make_account, api_client, p
     user, raw = make_account()
     client = api_client(raw)
     for name in ("ivan.jpg", "no-faces.jpg"):
-        wait_for_job(client, submit(client, photo(name)))
+        submit_and_wait(client, photo(name))
     _, other_raw = make_account()
-    other_job = submit(api_client(other_raw), photo("paul_rudd.jpg"))
+    other_job = submit_image(api_client(other_raw), photo("paul_rudd.jpg"))["id"]
     assert len(keys(s3)) == 3
 
     assert client.delete("/api/v1/accounts/me").status_code == 202

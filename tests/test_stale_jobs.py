@@ -1,6 +1,5 @@
 """The sweeper: a 202 always ends in succeeded or failed, even if the message is lost."""
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -8,15 +7,13 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.services import sweep_stale_jobs
-from tests.conftest import wait_for_job
+from tests.conftest import submit_image, wait_for_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def make_job(client, photo) -> str:
-    upload = io.BytesIO(photo("no-faces.jpg"))
-    upload.name = "x.jpg"
-    return client.post("/api/v1/jobs", {"image": upload}, format="multipart").json()["id"]
+    return submit_image(client, photo("no-faces.jpg"))["id"]
 
 
 @pytest.mark.usefixtures("celery_worker")

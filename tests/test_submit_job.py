@@ -7,17 +7,10 @@ from PIL import Image
 
 from jobs.models import Job
 from jobs.storage import get_object_store
+from tests.conftest import post_image
 from tests.images import encode, png_bomb
 
 pytestmark = pytest.mark.django_db
-
-
-def post_image(client, data: bytes, name: str = "photo.jpg", headers=None, **fields):
-    upload = io.BytesIO(data)
-    upload.name = name
-    return client.post(
-        "/api/v1/jobs", {"image": upload, **fields}, format="multipart", **(headers or {})
-    )
 
 
 def assert_error(response, status: int, code: str) -> None:

@@ -2,8 +2,6 @@
 has finished, answered 201 with the faces; a wait that runs out is the usual 202, and a
 preference that cannot be honoured is ignored, never an error."""
 
-import io
-
 import pytest
 from django.utils import timezone
 
@@ -11,7 +9,7 @@ from jobs import services, waiting
 from jobs.errors import JobNotFound
 from jobs.models import Job
 from jobs.preferences import wait_preference
-from tests.conftest import EXPECTED_FACES
+from tests.conftest import EXPECTED_FACES, post_image
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_wait_slots")]
 
@@ -26,11 +24,9 @@ def no_worker_told(monkeypatch):
 
 
 def submit(client, data: bytes, prefer: str | None = None, **headers):
-    upload = io.BytesIO(data)
-    upload.name = "photo.jpg"
     if prefer is not None:
         headers["HTTP_PREFER"] = prefer
-    return client.post("/api/v1/jobs", {"image": upload}, format="multipart", **headers)
+    return post_image(client, data, headers=headers)
 
 
 @pytest.mark.usefixtures("celery_worker")

@@ -1,14 +1,12 @@
 """Finished jobs are pushed, signed, to the job's webhook_url and to the account's endpoints,
 through the real worker, and verified with the official standardwebhooks library."""
 
-import io
-
 import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from jobs.services import enqueue_detection
-from tests.conftest import wait_for_job, wait_until
+from tests.conftest import submit_image, wait_for_job, wait_until
 from tests.webhook_factories import queued_job, verified
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
@@ -20,17 +18,9 @@ def _local_receivers(settings):
     settings.PUBLIC_BASE_URL = "http://testserver"  # links as the test client sees them
 
 
-def submit(client, data: bytes, **fields) -> str:
-    upload = io.BytesIO(data)
-    upload.name = "photo.jpg"
-    response = client.post("/api/v1/jobs", {"image": upload, **fields}, format="multipart")
-    assert response.status_code == 202, response.content
-    return response.json()["id"]
-
-
 def test_job_webhook_url_receives_the_finished_job_signed(account, photo, webhook_receiver):
     _, _, client = account
-    job_id = submit(client, photo("paul_rudd.jpg"), webhook_url=webhook_receiver.url())
+    job_id = submit_image(client, photo("paul_rudd.jpg"), webhook_url=webhook_receiver.url())["id"]
     [received] = webhook_receiver.wait_for(1)
     job = wait_for_job(client, job_id)
     secret = client.get("/api/v1/webhooks/secret").json()["secret"]

@@ -2,8 +2,6 @@
 IPv4-mapped addresses are refused with WEBHOOK_ALLOW_PRIVATE_NETWORKS off: at registration and
 submit (a 400 before anything exists), and again at delivery, without connecting."""
 
-import io
-
 import pytest
 
 from jobs.errors import InvalidWebhookUrl
@@ -11,6 +9,7 @@ from jobs.models import Job
 from jobs.webhook_urls import resolve_webhook_target, validate_webhook_url
 from jobs.webhooks import dispatch
 from jobs.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.conftest import post_image
 from tests.webhook_factories import failed_job
 
 pytestmark = pytest.mark.django_db
@@ -81,11 +80,7 @@ def test_refused_endpoint_is_a_400_and_not_registered(account, url):
 @pytest.mark.parametrize("url", REFUSED)
 def test_refused_job_webhook_url_is_a_400_before_any_job_exists(account, photo, url, settings):
     user, _, client = account
-    upload = io.BytesIO(photo("paul_rudd.jpg"))
-    upload.name = "photo.jpg"
-    response = client.post(
-        "/api/v1/jobs", {"image": upload, "webhook_url": url}, format="multipart"
-    )
+    response = post_image(client, photo("paul_rudd.jpg"), webhook_url=url)
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] in ("invalid_webhook_url", "validation_error")
     assert not Job.objects.filter(user=user).exists()

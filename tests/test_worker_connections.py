@@ -1,13 +1,12 @@
 """The worker keeps its database connection from one job to the next (Celery's Django fix-up
 would otherwise close it around every task, and each job would open a new one)."""
 
-import io
 import threading
 
 import pytest
 from django.db.backends.signals import connection_created
 
-from tests.conftest import wait_for_job
+from tests.conftest import submit_and_wait
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 
@@ -24,10 +23,7 @@ def test_the_worker_reuses_its_database_connection(account, photo):
     connection_created.connect(count)
     try:
         for _ in range(4):
-            upload = io.BytesIO(photo("ivan.jpg"))
-            upload.name = "ivan.jpg"
-            submitted = client.post("/api/v1/jobs", {"image": upload}, format="multipart")
-            assert wait_for_job(client, submitted.json()["id"])["status"] == "succeeded"
+            assert submit_and_wait(client, photo("ivan.jpg"), "ivan.jpg")["status"] == "succeeded"
     finally:
         connection_created.disconnect(count)
     # At most the first job opens one (if the worker had none yet); none after it.
