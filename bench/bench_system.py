@@ -301,10 +301,16 @@ class CpuShare:
     """The CPU each side spends a job: d, the detection worker's while it ran alone, and w,
     the web tier's during the system phase. On one machine whose cores both sides share,
     the system runs at about d / (d + w) of the worker alone; on a shared host that figure
-    moves far less from round to round than the ratio of the two measured rates."""
+    moves far less from round to round than the ratio of the two measured rates.
+
+    d_system is the detection worker's CPU a job during the system phase. With every core busy
+    in both phases the measured ratio is d / (d_system + w): where d_system is above d, the
+    worker's own jobs cost more while the phases ran (the cores shared with the web tier, or
+    the host slower than minutes before), and the measured ratio falls below d / (d + w)."""
 
     d_ms: float
     w_ms: float
+    d_system_ms: float | None = None
 
     @property
     def expected(self) -> float:
@@ -319,7 +325,12 @@ def cpu_share(
     web = cores.cores.get("web")
     if not (alone and detection and rate and web):
         return None
-    return CpuShare(d_ms=detection / alone * 1000, w_ms=web / rate * 1000)
+    shared = cores.cores.get("detection worker")
+    return CpuShare(
+        d_ms=detection / alone * 1000,
+        w_ms=web / rate * 1000,
+        d_system_ms=shared / rate * 1000 if shared else None,
+    )
 
 
 def completion_rate(finished_at: list[float]) -> float:
@@ -398,6 +409,11 @@ def main() -> None:
                 f"  CPU a job: detection worker alone d = {share.d_ms:.1f} ms, web tier w = "
                 f"{share.w_ms:.1f} ms; d / (d + w) = {share.expected:.0%}"
             )
+            if share.d_system_ms:
+                print(
+                    "  detection worker's CPU a job in the system phase: "
+                    f"{share.d_system_ms:.1f} ms ({share.d_system_ms / share.d_ms - 1:+.0%} on d)"
+                )
         if tally.problems:
             print(f"  problems: {len(tally.problems)}, first: {tally.problems[0]}")
     done = sum(len(tally.result) for tally in tallies)
@@ -416,6 +432,12 @@ def main() -> None:
             f"w = {median(x.w_ms for x in shares):.1f} ms, d / (d + w) = "
             f"{median(x.expected for x in shares):.0%} (steadier than the ratio of rates)"
         )
+        in_system = [x.d_system_ms / x.d_ms - 1 for x in shares if x.d_system_ms]
+        if in_system:
+            print(
+                "detection worker's CPU a job, system phase against alone: "
+                f"{', '.join(f'{x:+.0%}' for x in in_system)} (rounds)"
+            )
     if reference:
         print(
             f"system / model benchmark's worker ({reference:.2f} img/s) = "
