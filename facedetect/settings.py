@@ -246,6 +246,10 @@ REPORT_CLAIM_TIMEOUT = env_int("REPORT_CLAIM_TIMEOUT", 900)
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 # --- API ------------------------------------------------------------------------------------
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For. 0: the client is the
+# socket's peer and the header is ignored (accounts/clients.py); rate limits by address
+# (sign-up, recovery) and the client_ip of user events both follow this.
+TRUSTED_PROXIES = max(0, env_int("TRUSTED_PROXIES", 0))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -8,6 +8,10 @@ trip (create the window's counter if missing, then INCR it), exact under any con
 A fixed window lets a client spend one window's budget at its end and the next at the start
 of the next: at most twice the rate over a short span, the usual trade for O(1).
 
+A view's ``throttle_scope`` names its budget; every other authenticated request counts against
+the ``api`` one, per account. Requests without a key are counted by client address
+(``accounts.clients.client_ip``), never by a header the client writes.
+
 If Redis cannot be reached the request is let through (logged): an outage of the counters
 must not take the API down with it.
 """
@@ -20,9 +24,14 @@ import redis
 from django.conf import settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.clients import client_ip
 from facedetect.redis_clients import client_for
 
 logger = logging.getLogger(__name__)
+
+
+# Every authenticated request without a scope of its own counts against this one, per account.
+DEFAULT_SCOPE = "api"
 
 
 def count_hit(key: str, *, window_seconds: int) -> int:
@@ -39,7 +48,9 @@ class WindowRateThrottle(ScopedRateThrottle):
     def allow_request(self, request, view) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
-            return True
+            if getattr(request, "user", None) is None:
+                return True  # open endpoints without a scope of their own (health, schema)
+            self.scope = DEFAULT_SCOPE
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         self.key = self.get_cache_key(request, view)
@@ -56,6 +67,11 @@ class WindowRateThrottle(ScopedRateThrottle):
             return True
         self._wait = max(1.0, (window + 1) * self.duration - now)
         return False
+
+    def get_ident(self, request) -> str:
+        # DRF's own trusts the whole X-Forwarded-For header unless NUM_PROXIES is set: a client
+        # could send a new one with each request and never be counted (sign-up, recovery).
+        return client_ip(request.META) or ""
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from rest_framework.settings import api_settings
+from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from facedetect import throttling
@@ -12,17 +13,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def job_rate(settings):
-    """Set the submission rate for one test (DRF reads its rates once, into the class)."""
+def rate_of():
+    """Set one scope's rate for one test (DRF reads its rates once, into the class)."""
 
-    def set_rate(rate: str) -> None:
-        ScopedRateThrottle.THROTTLE_RATES = {
-            **api_settings.DEFAULT_THROTTLE_RATES,
-            "jobs": rate,
-        }
+    def set_rate(scope: str, rate: str) -> None:
+        ScopedRateThrottle.THROTTLE_RATES = {**ScopedRateThrottle.THROTTLE_RATES, scope: rate}
 
     yield set_rate
     ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+@pytest.fixture
+def job_rate(rate_of):
+    return lambda rate: rate_of("jobs", rate)
 
 
 def submit_junk(client):
@@ -57,6 +60,49 @@ def test_polling_is_not_counted_against_submissions(account, job_rate):
     for _ in range(3):
         assert client.get("/api/v1/jobs").status_code == 200
     assert submit_junk(client).status_code == 415
+
+
+def test_other_authenticated_requests_share_the_api_budget(account, rate_of):
+    rate_of("api", "3/min")
+    _, _, client = account
+    codes = [
+        client.get("/api/v1/jobs").status_code,
+        client.get("/api/v1/keys").status_code,
+        client.post("/api/v1/accounts/login").status_code,
+        client.get("/api/v1/accounts/me").status_code,
+    ]
+    assert codes == [200, 200, 200, 429]
+    # Submissions have a budget of their own.
+    assert submit_junk(client).status_code == 415
+
+
+def test_open_endpoints_without_a_scope_are_not_counted(rate_of):
+    rate_of("api", "1/min")
+    client = APIClient()
+    assert [client.get("/api/v1/docs/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def recover(client, **headers):
+    return client.post(
+        "/api/v1/accounts/recover", {"email": "nobody@example.com"}, format="json", **headers
+    )
+
+
+def test_a_forged_forwarded_for_does_not_buy_a_new_budget(rate_of):
+    rate_of("recover", "2/hour")
+    client = APIClient()
+    codes = [recover(client, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(4)]
+    assert codes == [202, 202, 429, 429]
+
+
+def test_behind_trusted_proxies_the_address_they_saw_is_counted(rate_of, settings):
+    settings.TRUSTED_PROXIES = 1
+    rate_of("recover", "1/hour")
+    client = APIClient()
+    assert recover(client, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7").status_code == 202
+    # The same client behind the proxy, with another made-up entry of its own: still counted.
+    assert recover(client, HTTP_X_FORWARDED_FOR="198.51.100.2, 203.0.113.7").status_code == 429
+    assert recover(client, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 202
 
 
 def test_a_new_window_starts_a_new_budget(account, job_rate, monkeypatch):
