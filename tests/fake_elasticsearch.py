@@ -2,9 +2,10 @@
 
 No Elasticsearch server runs on the test machines, so this fake answers at the edge: index
 templates, bulk ``create`` (201, or 409 for an ``_id`` already in the index, as Elasticsearch
-does) and delete-by-query on ``user_id``. Searches are not faked: the aggregation queries are
-checked as request bodies and recorded responses, and live against a real server when
-ELASTICSEARCH_URL is set.
+does), refresh, and delete-by-query on ``user_id``. As in Elasticsearch, delete-by-query
+only sees documents that a refresh has made searchable. Searches are not faked: the
+aggregation queries are checked as request bodies and recorded responses, and live against a
+real server when ELASTICSEARCH_URL is set.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class FakeElasticsearch:
         self.documents: dict[str, dict[str, dict]] = {}
         self.templates: dict[str, dict] = {}
         self.bulk_requests = 0
+        self.searchable: set[tuple[str, str]] = set()  # (index, _id) refreshed since written
+        self.delete_failures: list[dict] = []  # what the next delete-by-query reports
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> FakeElasticsearch:
@@ -66,16 +69,21 @@ class FakeElasticsearch:
                 self.do_POST()
 
             def do_POST(self) -> None:
-                path = urlsplit(self.path).path
+                path, query = urlsplit(self.path).path, urlsplit(self.path).query
                 body = self._body()
                 if path.startswith("/_index_template/"):
                     fake.templates[path.rsplit("/", 1)[1]] = json.loads(body)
                     self._reply(200, {"acknowledged": True})
                 elif path.endswith("/_bulk"):
                     self._reply(200, fake.bulk(body))
+                elif path.endswith("/_refresh"):
+                    fake.refresh(path.strip("/").split("/")[0])
+                    self._reply(200, {"_shards": {"total": 1, "successful": 1, "failed": 0}})
                 elif path.endswith("/_delete_by_query"):
                     pattern = path.strip("/").split("/")[0]
                     self._reply(200, fake.delete_by_query(pattern, json.loads(body)))
+                    if "refresh=true" in query:  # after the delete, as Elasticsearch does
+                        fake.refresh(pattern)
                 else:
                     self._reply(404, {"error": {"type": "not_faked", "reason": path}})
 
@@ -112,16 +120,25 @@ class FakeElasticsearch:
             "items": items,
         }
 
+    def refresh(self, pattern: str) -> None:
+        for name, documents in self.documents.items():
+            if fnmatch.fnmatch(name, pattern):
+                self.searchable.update((name, doc_id) for doc_id in documents)
+
     def delete_by_query(self, pattern: str, body: dict) -> dict:
         user_id = body["query"]["term"]["user_id"]
         deleted = 0
         for name, documents in self.documents.items():
             if not fnmatch.fnmatch(name, pattern):
                 continue
-            for doc_id in [k for k, doc in documents.items() if doc.get("user_id") == user_id]:
-                del documents[doc_id]
-                deleted += 1
-        return {"took": 1, "deleted": deleted, "failures": []}
+            matching = [k for k, doc in documents.items() if doc.get("user_id") == user_id]
+            for doc_id in matching:
+                if (name, doc_id) in self.searchable:
+                    del documents[doc_id]
+                    self.searchable.discard((name, doc_id))
+                    deleted += 1
+        failures, self.delete_failures = self.delete_failures, []
+        return {"took": 1, "deleted": deleted, "version_conflicts": 0, "failures": failures}
 
     def all_documents(self) -> dict[str, dict]:
         """Every stored document by ``_id``."""

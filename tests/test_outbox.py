@@ -172,8 +172,21 @@ def test_purging_a_user_deletes_their_events_from_elasticsearch(
     record_event(events.USER_LOGGED_IN, user_id=21)
     other = record_event(events.USER_LOGGED_IN, user_id=22)
     ship_pending_events()
+    # At once: the shipped events are not yet searchable when the purge starts.
     purge_user_events(user_id=21)
     assert list(fake.all_documents()) == [str(other.pk)]
+
+
+@pytest.mark.django_db
+def test_a_purge_that_elasticsearch_left_unfinished_is_raised(
+    elasticsearch_port, fake_elasticsearch
+):
+    fake = fake_elasticsearch(elasticsearch_port)
+    record_event(events.USER_LOGGED_IN, user_id=23)
+    ship_pending_events()
+    fake.delete_failures = [{"index": "x", "id": "y", "cause": {"type": "es_rejected"}}]
+    with pytest.raises(SinkUnavailable, match="1 failures"):
+        purge_user_events(user_id=23)
 
 
 @pytest.mark.django_db(transaction=True)

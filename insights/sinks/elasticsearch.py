@@ -215,9 +215,15 @@ class ElasticsearchSink:
         return refused_items(response.body)
 
     def delete_user_events(self, *, user_id: int) -> None:
+        """Delete every event of the user; SinkUnavailable unless all are known to be gone."""
+        pattern = index_pattern(self.prefix)
         try:
-            self.client.delete_by_query(
-                index=index_pattern(self.prefix),
+            # delete_by_query deletes what a search finds, and a search finds only what a
+            # refresh has made visible: without this, the events shipped within the last
+            # refresh interval (the template's 5 s) would outlive the account.
+            self.client.indices.refresh(index=pattern, allow_no_indices=True)
+            response = self.client.delete_by_query(
+                index=pattern,
                 query={"term": {"user_id": user_id}},
                 conflicts="proceed",
                 refresh=True,
@@ -225,6 +231,14 @@ class ElasticsearchSink:
             )
         except (ApiError, TransportError) as exc:
             raise SinkUnavailable(f"Elasticsearch delete_by_query failed: {exc}") from exc
+        body = response.body
+        if body.get("failures") or body.get("version_conflicts"):
+            # Some documents were not deleted: the caller retries the whole purge.
+            raise SinkUnavailable(
+                f"Elasticsearch delete_by_query left events of user {user_id}: "
+                f"{len(body.get('failures') or [])} failures, "
+                f"{body.get('version_conflicts', 0)} version conflicts"
+            )
 
     def check(self) -> None:
         try:
