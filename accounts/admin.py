@@ -42,6 +42,28 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    actions = ["delete_accounts"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A row deleted here would keep the account's stored images and events (DESIGN.md's
+        # guarantee); the action below deletes an account the way the API does.
+        return False
+
+    @admin.action(
+        description="Delete selected accounts (keys die now; jobs, images, events are purged)",
+        permissions=["change"],
+    )
+    def delete_accounts(self, request, queryset) -> None:
+        client = client_from_request(request)
+        count = 0
+        for user in queryset:
+            services.request_account_deletion(user=user, client=client)
+            count += 1
+        self.message_user(
+            request,
+            f"Deleting {count} account(s): keys revoked, data being purged.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiKey)

@@ -1,4 +1,7 @@
-"""Admin for jobs: read-only views of what happened."""
+"""Admin for jobs: read-only views of what happened.
+
+Nothing is deleted here: a row deleted from the admin would leave its stored image or archive
+behind and record no event. Jobs are deleted through the API (or with their account)."""
 
 from django.contrib import admin
 
@@ -54,6 +57,9 @@ class JobAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
@@ -68,6 +74,9 @@ class FeedbackAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
     @admin.display(description="user")
@@ -89,4 +98,7 @@ class DatasetExportAdmin(admin.ModelAdmin):
         return False  # started from the staff API or the export_dataset command
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -45,3 +45,20 @@ def test_deleted_address_can_sign_up_again_after_the_purge(make_account, api_cli
         "/api/v1/accounts/signup", {"email": "again@example.com"}, format="json"
     )
     assert response.status_code == 201
+
+
+def test_the_admin_deletes_an_account_the_way_the_api_does(make_account, api_client, photo, client):
+    user, raw = make_account()
+    job_id = submit_and_wait(api_client(raw), photo("no-faces.jpg"))["id"]
+    object_key = Job.objects.get(pk=job_id).object_key
+    User = get_user_model()
+    client.force_login(User.objects.create_superuser(f"root-{user.pk}@example.com", "pw-123456789"))
+
+    response = client.post(
+        "/admin/accounts/user/", {"action": "delete_accounts", "_selected_action": [user.pk]}
+    )
+    assert response.status_code == 302
+    assert api_client(raw).get("/api/v1/accounts/me").status_code == 401
+    wait_until(lambda: not User.objects.filter(pk=user.pk).exists(), message="account not purged")
+    with pytest.raises(ObjectMissing):
+        get_object_store().get(object_key)

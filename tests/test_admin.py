@@ -3,6 +3,8 @@
 import pytest
 
 from accounts.models import ApiKey, User
+from jobs.models import Job
+from tests.job_factories import make_job
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,21 @@ def test_revoke_action_stops_the_key(staff_client, account, api_client):
 def test_user_admin_searches_by_email(staff_client, account):
     page = staff_client.get("/admin/accounts/user/?q=" + account[0].email).content.decode()
     assert account[0].email in page
+
+
+def test_users_and_jobs_are_not_deleted_as_bare_rows(staff_client, account):
+    # A bare delete would keep the stored images and events; accounts go through the
+    # delete_accounts action (tests/test_account_deletion.py), jobs through the API.
+    user = account[0]
+    job = make_job(user)
+    assert staff_client.get(f"/admin/accounts/user/{user.pk}/delete/").status_code == 403
+    assert staff_client.get(f"/admin/jobs/job/{job.pk}/delete/").status_code == 403
+    staff_client.post(
+        "/admin/accounts/user/", {"action": "delete_selected", "_selected_action": [user.pk]}
+    )
+    staff_client.post(
+        "/admin/jobs/job/",
+        {"action": "delete_selected", "_selected_action": [job.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=user.pk).exists()
+    assert Job.objects.filter(pk=job.pk).exists()
