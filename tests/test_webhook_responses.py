@@ -92,6 +92,21 @@ def test_hanging_receiver_times_out_and_is_retried(account, webhook_receiver, se
     assert "timed out" in attempt.error.lower()
 
 
+def test_receiver_trickling_its_answer_is_cut_off_and_retried(account, webhook_receiver, settings):
+    # Each byte comes well within the read timeout, so only the attempt's deadline (3 connects
+    # and the read timeout: 1.1 s here) ends it; the whole answer would take over 10 s.
+    settings.WEBHOOK_CONNECT_TIMEOUT = 0.2
+    settings.WEBHOOK_READ_TIMEOUT = 0.5
+    user, _, _ = account
+    webhook_receiver.script(Answer(status=200, trickle=0.25))
+    delivery = delivery_of(failed_job(user, webhook_url=webhook_receiver.url()))
+
+    attempt = dispatch.deliver(delivery_id=str(delivery.pk))
+
+    assert attempt.outcome == "retry" and attempt.status_code is None
+    assert "no whole answer within 1.1 s" in attempt.error
+
+
 def test_long_response_is_kept_as_a_short_excerpt(account, webhook_receiver):
     user, _, _ = account
     webhook_receiver.script(Answer(status=500, body=b"x" * 100_000))

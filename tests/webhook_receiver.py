@@ -25,6 +25,7 @@ class Answer:
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
     hang: float = 0.0  # seconds to wait before answering
+    trickle: float = 0.0  # seconds between the bytes of the answer, sent one at a time
 
 
 class WebhookReceiver:
@@ -89,6 +90,9 @@ class WebhookReceiver:
             answer = self._answers.popleft() if self._answers else Answer()
         if answer.hang:
             self._closing.wait(answer.hang)
+        if answer.trickle:
+            self._trickle(request, answer)
+            return
         try:
             request.send_response(answer.status)
             for name, value in answer.headers.items():
@@ -98,3 +102,14 @@ class WebhookReceiver:
             request.wfile.write(answer.body)
         except OSError:
             pass  # the sender gave up waiting (a timeout test)
+
+    def _trickle(self, request: BaseHTTPRequestHandler, answer: Answer) -> None:
+        head = f"HTTP/1.1 {answer.status} Whatever\r\nContent-Length: {len(answer.body)}\r\n\r\n"
+        for byte in head.encode() + answer.body:
+            if self._closing.wait(answer.trickle):
+                return
+            try:
+                request.wfile.write(bytes([byte]))
+                request.wfile.flush()
+            except OSError:
+                return  # the sender hung up

@@ -28,7 +28,7 @@ from jobs.serializers import JobSerializer
 from jobs.webhooks import services
 from jobs.webhooks.errors import DeliveryInProgress, DeliveryNotFound, EndpointDisabled
 from jobs.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from jobs.webhooks.sender import SendResult, post_webhook
+from jobs.webhooks.sender import SendResult, attempt_budget, post_webhook
 from jobs.webhooks.signing import signed_headers
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ DELIVER_TASK = "workers.webhooks.deliver_webhook"
 EVENT_SUCCEEDED = "job.succeeded"
 EVENT_FAILED = "job.failed"
 
-LOCK = timedelta(seconds=120)  # far longer than one attempt (its timeouts are seconds)
+LOCK = timedelta(seconds=120)  # at least; always a minute more than one attempt can take
 ENQUEUE_GRACE = timedelta(seconds=60)  # a delivery sent to the queue this recently is not resent
 SCAN_BATCH = 500
 JITTER = 0.2  # each retry delay is scaled by a random factor in [0.8, 1.2]
@@ -231,9 +231,21 @@ def _claim(delivery_id: str, *, now: datetime) -> WebhookDelivery | None:
         due.update(next_attempt_at=later, enqueued_at=None)
         return None
     claimed = due.update(
-        locked_until=now + LOCK, attempt_count=F("attempt_count") + 1, last_attempt_at=now
+        locked_until=now + _claim_length(),
+        attempt_count=F("attempt_count") + 1,
+        last_attempt_at=now,
     )
     return delivery if claimed else None
+
+
+def _claim_length() -> timedelta:
+    """How long a claimed delivery stays locked: past any attempt's end (sender.py's deadline),
+    so that no other worker sends it again while one still may."""
+    budget = attempt_budget(
+        connect_timeout=settings.WEBHOOK_CONNECT_TIMEOUT,
+        read_timeout=settings.WEBHOOK_READ_TIMEOUT,
+    )
+    return max(LOCK, timedelta(seconds=budget + 60))
 
 
 def _record(

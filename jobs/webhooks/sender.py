@@ -3,14 +3,23 @@
 The host is resolved and every address checked (jobs.webhook_urls); then the connection goes
 to the checked IP itself, with the URL's host in the ``Host`` header, SNI and the certificate
 check. Nothing resolves the name a second time, so a rebinding DNS answer cannot redirect it.
+
+urllib3's timeouts bound each connect and each read, not the answer: a receiver sending one
+byte every few seconds would hold the attempt, and a worker thread, for as long as it liked.
+So an attempt also has a deadline (``attempt_budget``): when it passes, its sockets are shut
+down and the attempt ends as timed out.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from dataclasses import dataclass
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 from jobs.errors import InvalidWebhookUrl, WebhookHostUnresolved
@@ -33,6 +42,77 @@ class SendResult:
     refused: bool = False
 
 
+def attempt_budget(*, connect_timeout: float, read_timeout: float) -> float:
+    """The longest one attempt can take, in seconds: a connect to each address tried, then
+    the whole answer."""
+    return connect_timeout * _MAX_ADDRESSES_TRIED + read_timeout
+
+
+class _Deadline:
+    """Shuts down the sockets it watches once ``seconds`` have passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # Wakes a read blocked in another thread (it sees the connection end); close() would not.
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def __init__(self, *args, deadline: _Deadline, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def _new_conn(self) -> socket.socket:
+        # The plain TCP socket, before any TLS handshake: a handshake can be trickled too.
+        sock = super()._new_conn()
+        self._deadline.watch(sock)
+        return sock
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def __init__(self, *args, deadline: _Deadline, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._deadline.watch(sock)
+        return sock
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 def post_webhook(
     *,
     url: str,
@@ -41,7 +121,8 @@ def post_webhook(
     connect_timeout: float,
     read_timeout: float,
 ) -> SendResult:
-    """POST the body to the URL if its host is allowed; never raises for network trouble."""
+    """POST the body to the URL if its host is allowed; never raises for network trouble.
+    Takes at most ``attempt_budget`` seconds once the host is resolved."""
     started = time.monotonic()
     try:
         target = resolve_webhook_target(url)
@@ -57,15 +138,23 @@ def post_webhook(
         "User-Agent": USER_AGENT,
         "Accept-Encoding": "identity",
     }
+    deadline = _Deadline(attempt_budget(connect_timeout=connect_timeout, read_timeout=read_timeout))
     error = ""
-    for address in target.addresses[:_MAX_ADDRESSES_TRIED]:
-        try:
-            return _post_to(target, address, body, headers, timeout, started)
-        except ConnectTimeoutError as exc:  # no connection: the next address may answer
-            error = _describe(exc)
-        except (HTTPError, OSError) as exc:
-            return SendResult(None, _ms_since(started), error=_describe(exc))
-    return SendResult(None, _ms_since(started), error=error)
+    try:
+        for address in target.addresses[:_MAX_ADDRESSES_TRIED]:
+            try:
+                return _post_to(target, address, body, headers, timeout, started, deadline)
+            except ConnectTimeoutError as exc:  # no connection: the next address may answer
+                error = _describe(exc)
+            except (HTTPError, OSError) as exc:
+                if deadline.expired:
+                    error = f"timed out: no whole answer within {deadline.seconds:g} s"
+                else:
+                    error = _describe(exc)
+                return SendResult(None, _ms_since(started), error=error)
+        return SendResult(None, _ms_since(started), error=error)
+    finally:
+        deadline.cancel()
 
 
 def _post_to(
@@ -75,8 +164,9 @@ def _post_to(
     headers: dict[str, str],
     timeout: urllib3.Timeout,
     started: float,
+    deadline: _Deadline,
 ) -> SendResult:
-    pool = _pool(target, address, timeout)
+    pool = _pool(target, address, timeout, deadline)
     try:
         response = pool.urlopen(
             "POST",
@@ -100,9 +190,9 @@ def _post_to(
         pool.close()
 
 
-def _pool(target: WebhookTarget, address: str, timeout: urllib3.Timeout):
+def _pool(target: WebhookTarget, address: str, timeout: urllib3.Timeout, deadline: _Deadline):
     if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        return _HTTPSPool(
             address,
             target.port,
             timeout=timeout,
@@ -111,9 +201,10 @@ def _pool(target: WebhookTarget, address: str, timeout: urllib3.Timeout):
             cert_reqs="CERT_REQUIRED",
             server_hostname=target.hostname,
             assert_hostname=target.hostname,
+            deadline=deadline,
         )
-    return urllib3.HTTPConnectionPool(
-        address, target.port, timeout=timeout, maxsize=1, retries=False
+    return _HTTPPool(
+        address, target.port, timeout=timeout, maxsize=1, retries=False, deadline=deadline
     )
 
 
