@@ -56,18 +56,38 @@ def log_in(*, key: ApiKey, client: Client) -> None:
     )
 
 
-def recover_key(*, email: str, client: Client) -> None:
-    """Email a fresh key to an existing, active account; silent otherwise (no enumeration)."""
+RECOVER_TASK = "workers.tasks.recover_key"
+
+
+def request_key_recovery(*, email: str, client: Client) -> None:
+    """Queue a key recovery for the address (``recover_key``, in a worker).
+
+    The request does the same for every address, so neither its answer, its status nor its
+    time tells whether the address has an account; the e-mail provider's round trip and its
+    errors stay in the worker. The task carries the address, never a key.
+    """
+    current_app.send_task(
+        RECOVER_TASK,
+        args=[normalize_email(email)],
+        kwargs={"client_ip": client.ip, "user_agent": client.user_agent},
+    )
+
+
+def recover_key(*, email: str, client: Client) -> bool:
+    """Email a fresh key to an existing, active account; False (nothing done) for any other
+    address. The e-mail is sent before the key commits: if the provider refuses it, the key
+    and its event are rolled back and the error raised, so no key exists that nobody got."""
     user = User.objects.filter(
         email=normalize_email(email), is_active=True, deletion_requested_at__isnull=True
     ).first()
     if user is None:
-        return
+        return False
     with transaction.atomic():
         _, raw = create_key(
             user=user, name="recovered", client=client, event=events.USER_KEY_RECOVERED
         )
-        transaction.on_commit(lambda: emails.send_recovered_key(email=user.email, raw_key=raw))
+        emails.send_recovered_key(email=user.email, raw_key=raw)
+    return True
 
 
 def revoke_key(*, user: User, prefix: str, client: Client) -> ApiKey:

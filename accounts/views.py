@@ -50,12 +50,12 @@ class RecoverView(APIView):
     def post(self, request):
         data = serializers.EmailSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.recover_key(
+        services.request_key_recovery(
             email=data.validated_data["email"], client=client_from_request(request)
         )
         # The same answer whether or not the address has an account.
         return Response(
-            {"detail": "If an account exists for this address, a new key was emailed to it."},
+            {"detail": "If an account exists for this address, a new key is being emailed to it."},
             status=status.HTTP_202_ACCEPTED,
         )
 

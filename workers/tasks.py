@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
+import smtplib
 
+from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 from django.conf import settings
 
-from accounts.services import erase_user
+from accounts import services as account_services
+from accounts.clients import Client
 from insights.services import purge_user_events
 from jobs import processing, services
 from jobs.datasets.services import run_export
@@ -32,6 +35,20 @@ def detect_faces(self, job_id: str) -> None:
     for retry_id in retry_ids:
         # Transient failure: back off a little, with jitter, before the next attempt.
         services.enqueue_detection(retry_id, countdown=random.randint(5, 30))
+
+
+# What an e-mail backend raises when the provider cannot take a message now (SMTP, SES).
+_EMAIL_ERRORS = (OSError, smtplib.SMTPException, BotoCoreError, ClientError)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=_EMAIL_ERRORS, retry_backoff=30, max_retries=4, retry_jitter=True
+)
+def recover_key(email: str, client_ip: str | None = None, user_agent: str = "") -> bool:
+    """E-mail a fresh key to the address's account, if it has one (POST /accounts/recover).
+    A refused e-mail leaves no key behind (the service rolls it back), so a retry is safe."""
+    client = Client(ip=client_ip, user_agent=user_agent)
+    return account_services.recover_key(email=email, client=client)
 
 
 @shared_task(
@@ -58,7 +75,7 @@ def purge_account(user_id: int) -> None:
     """Delete a deleted account's jobs, stored images and events, then the account."""
     services.purge_user_jobs(user_id=user_id)
     purge_user_events(user_id=user_id)
-    erase_user(user_id=user_id)
+    account_services.erase_user(user_id=user_id)
 
 
 @shared_task
