@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -22,6 +23,7 @@ from django.utils import timezone
 from insights import events
 from insights.services import record_event
 from jobs import waiting
+from jobs.errors import StoreUnavailable
 from jobs.models import Job, JobStatus
 from jobs.storage import ObjectMissing, get_object_store
 from jobs.webhooks import dispatch as webhook_dispatch
@@ -97,19 +99,41 @@ def run_detection(
     back in the queue after a transient error, for the caller to re-enqueue with a delay.
     ``redelivered``: the broker says an earlier delivery of this message was lost."""
     claimed = claim_batch(job_id, size=batch_size, reclaim=redelivered)
-    loaded = [item for job in claimed if (item := _load(job))]
+    loaded, retry = _load_batch(claimed)
     if not loaded:
-        return []
+        return retry
     started = time.monotonic()
     try:
         results = detector.detect([item.image for item in loaded])
     except Exception as exc:  # the detector, TensorFlow, or the soft time limit
         logger.exception("detection failed for %d job(s)", len(loaded))
-        return _requeue_or_fail([item.job for item in loaded], exc)
+        return retry + _requeue_or_fail([item.job for item in loaded], exc)
     inference_ms = int((time.monotonic() - started) * 1000 / len(loaded))
     for item, faces in zip(loaded, results, strict=True):
         _succeed(item, faces, detector=detector, inference_ms=inference_ms)
-    return []
+    return retry
+
+
+def _load_batch(claimed: list[Job]) -> tuple[list[_Loaded], list[str]]:
+    """The claimed jobs' images, decoded; and the IDs of jobs put back in the queue. A job that
+    cannot be loaded is failed or put back on its own: the rest of the batch goes on."""
+    loaded, retry = [], []
+    for number, job in enumerate(claimed):
+        try:
+            item = _load(job)
+        except SoftTimeLimitExceeded as exc:  # out of time: give every job back, stop here
+            unfinished = [*(done.job for done in loaded), *claimed[number:]]
+            return [], retry + _requeue_or_fail(unfinished, exc)
+        except StoreUnavailable as exc:  # transient: back off, as for a detector error
+            logger.warning("job %s: the object store is unavailable: %s", job.pk, exc)
+            retry += _requeue_or_fail([job], exc)
+        except Exception as exc:
+            logger.exception("job %s: loading its image failed", job.pk)
+            retry += _requeue_or_fail([job], exc)
+        else:
+            if item is not None:
+                loaded.append(item)
+    return loaded, retry
 
 
 def _load(job: Job) -> _Loaded | None:
