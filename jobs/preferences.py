@@ -27,8 +27,10 @@ def wait_preference(header: str | None, *, limit: float) -> float:
             value = value[1:-1]
         if not (value.isascii() and value.isdigit()):
             return 0.0
-        # A long run of digits is simply more than the limit (and int() refuses 4,300 digits).
-        return float(min(int(value), limit)) if len(value) <= 9 else float(limit)
+        # A long run of digits is simply more than the limit (and int() refuses 4,300 digits);
+        # leading zeros add nothing ("0005" is 5, "0000000000" is no wait).
+        digits = value.lstrip("0") or "0"
+        return float(min(int(digits), limit)) if len(digits) <= 9 else float(limit)
     return 0.0
 
 

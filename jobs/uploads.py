@@ -5,16 +5,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
-from jobs.errors import UploadTooLarge
+from jobs.errors import LengthRequired, UploadTooLarge
 
 # Room for multipart boundaries and the small text fields beside the image.
 MULTIPART_OVERHEAD = 64 * 1024
 
 
 def check_declared_length(request) -> None:
-    """Refuse a body whose declared length is over the limit without reading any of it."""
+    """Refuse a body whose declared length is over the limit without reading any of it, and
+    one sent without a length (chunked): Django reads such a body as empty, so it would be
+    answered as if no image had been sent."""
+    meta = request.META
+    if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise LengthRequired("Send the upload with a Content-Length; chunked bodies are not read.")
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
@@ -39,7 +44,8 @@ def _too_large_message() -> str:
 
 
 class LimitedUploadHandler(FileUploadHandler):
-    """Stops a multipart upload (chunked ones too) once a file passes MAX_UPLOAD_BYTES."""
+    """Stops a multipart upload once a file passes MAX_UPLOAD_BYTES, whatever its declared
+    length said."""
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)

@@ -58,20 +58,8 @@ class JobListView(APIView):
         wait = preferences.wait_preference(
             request.headers.get("Prefer"), limit=settings.JOB_WAIT_MAX
         )
-        data, fields = _read_submission(request)
-        job_options = services.JobOptions()
-        if fields:
-            options = SubmitOptionsSerializer(data=fields)
-            options.is_valid(raise_exception=True)
-            job_options = services.JobOptions(**options.validated_data)
-        job, created = services.submit_job(
-            user=request.user,
-            api_key_prefix=request.auth.prefix,
-            data=data,
-            options=job_options,
-            idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255] or None,
-            client=client_from_request(request),
-        )
+        # The upload is read, checked and stored in here, and not held while the request waits.
+        job, created = _submit(request)
         headers = {}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -98,6 +86,23 @@ class JobListView(APIView):
         return paginator.get_paginated_response(data)
 
 
+def _submit(request) -> tuple[Job, bool]:
+    data, fields = _read_submission(request)
+    job_options = services.JobOptions()
+    if fields:
+        options = SubmitOptionsSerializer(data=fields)
+        options.is_valid(raise_exception=True)
+        job_options = services.JobOptions(**options.validated_data)
+    return services.submit_job(
+        user=request.user,
+        api_key_prefix=request.auth.prefix,
+        data=data,
+        options=job_options,
+        idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255] or None,
+        client=client_from_request(request),
+    )
+
+
 def _wait_after_submit(user, job: Job, seconds: float) -> tuple[Job, bool]:
     """(job, waited) as ``waiting.wait_for_job``; the job as submitted if it was deleted in
     the meantime: the submission itself succeeded, so it is not answered with a 404."""
@@ -112,6 +117,8 @@ def _read_submission(request) -> tuple[bytes, dict]:
     content_type = (request.content_type or "").split(";")[0].strip().lower()
     if content_type.startswith("image/") or content_type == "application/octet-stream":
         data = read_limited(request._request, settings.MAX_UPLOAD_BYTES)
+        if not data:
+            raise MissingImage("The request body is empty: send the image's bytes.")
         return data, request.query_params.dict()
     if content_type != "multipart/form-data":
         raise UnsupportedImageError(
@@ -123,7 +130,9 @@ def _read_submission(request) -> tuple[bytes, dict]:
     upload = files.get("image")
     if upload is None:
         raise MissingImage("No 'image' file in the form.")
-    return upload.read(), {k: v for k, v in request.data.items() if k != "image"}
+    with upload:  # closing it frees the parser's in-memory copy
+        data = upload.read()
+    return data, {k: v for k, v in request.data.items() if k != "image"}
 
 
 class JobDetailView(APIView):

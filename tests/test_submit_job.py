@@ -99,6 +99,25 @@ def test_declared_length_over_the_limit_is_refused_before_reading(account, setti
     assert_error(response, 413, "upload_too_large")
 
 
+def test_a_chunked_upload_is_411_not_an_empty_image(account, photo):
+    # Django reads a body without a length as empty; the client is told what to change.
+    _, _, client = account
+    response = client.generic(
+        "POST",
+        "/api/v1/jobs",
+        photo("ivan.jpg"),
+        content_type="image/jpeg",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+    assert_error(response, 411, "length_required")
+
+
+def test_an_empty_raw_body_is_a_missing_image(account):
+    _, _, client = account
+    response = client.post("/api/v1/jobs", b"", content_type="image/jpeg")
+    assert_error(response, 400, "missing_image")
+
+
 def test_missing_image_field_is_400(account):
     _, _, client = account
     response = client.post("/api/v1/jobs", {"min_confidence": "0.5"}, format="multipart")

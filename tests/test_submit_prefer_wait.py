@@ -132,6 +132,9 @@ def test_a_job_deleted_while_the_submission_waits_is_still_a_202(account, photo,
         ("wait=5, wait=9", 5),  # only the first instance counts (RFC 7240, section 2)
         ("wait=99", 30),
         ("wait=" + "9" * 5000, 30),
+        ("wait=0000000005", 5),  # leading zeros count for nothing
+        ("wait=0000000000", 0),
+        ("wait=" + "0" * 5000 + "7", 7),
         (None, 0),
         ("handling=lenient", 0),
         ("wait=1e3", 0),
