@@ -26,6 +26,9 @@ CONTENT_TYPES = {
     "BMP": "image/bmp",
     "TIFF": "image/tiff",
 }
+# Formats Pillow names apart that are one of ours: a JPEG with a multi-picture (MPF) block,
+# as many phones and cameras write, opens as "MPO"; its first picture is the photo.
+_SAME_AS = {"MPO": "JPEG"}
 # Magic numbers of the supported formats: bytes that start like one of them but that Pillow
 # cannot open are a broken image (400), anything else is not an image we take (415).
 _MAGIC = (
@@ -80,7 +83,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         ) from exc
     except _DECODER_ERRORS as exc:
         raise CorruptImageError("The image data is corrupt or truncated.") from exc
-    if image.format not in SUPPORTED_FORMATS:
+    if _format_of(image) not in SUPPORTED_FORMATS:
         raise UnsupportedImageError(
             f"Image format {image.format} is not supported; send JPEG, PNG, WebP, GIF, BMP or TIFF."
         )
@@ -92,6 +95,10 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             f"Image is {width}x{height} ({width * height} pixels); the limit is {max_pixels}."
         )
     return image
+
+
+def _format_of(image: Image.Image) -> str:
+    return _SAME_AS.get(image.format, image.format)
 
 
 def _orientation(image: Image.Image) -> int:
@@ -107,9 +114,10 @@ def _info(image: Image.Image, data: bytes) -> ImageInfo:
     width, height = image.size
     if orientation in (5, 6, 7, 8):  # rotated 90 degrees: the viewer sees it transposed
         width, height = height, width
+    image_format = _format_of(image)
     return ImageInfo(
-        format=image.format,
-        content_type=CONTENT_TYPES[image.format],
+        format=image_format,
+        content_type=CONTENT_TYPES[image_format],
         width=width,
         height=height,
         mode=image.mode,
@@ -125,7 +133,7 @@ def probe_image(data: bytes, *, max_pixels: int) -> ImageInfo:
     image = _open(data, max_pixels)
     info = _info(image, data)
     try:
-        if image.format == "JPEG":
+        if _format_of(image) == "JPEG":
             # DCT scaling decodes every block at 1/8 size: truncation still shows, cheaply.
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
         image.load()

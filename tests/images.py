@@ -40,3 +40,11 @@ def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = orientation
     return encode(stored, "JPEG", quality=95, exif=exif.tobytes())
+
+
+def multi_picture_jpeg(jpeg: bytes) -> bytes:
+    """The photo as a JPEG with a multi-picture (MPF) block and a second, grey picture, as
+    phones and cameras write them; Pillow opens it as "MPO"."""
+    first = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    second = Image.new("RGB", first.size, (128, 128, 128))
+    return encode(first, "MPO", quality=95, save_all=True, append_images=[second])

@@ -1,11 +1,13 @@
 """The ml.images layer on hostile input: each case gets the right error class."""
 
+import io
+
 import pytest
 from PIL import Image
 
 from ml.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
 from ml.images import decode_image, probe_image
-from tests.images import encode, png_bomb, with_exif_orientation
+from tests.images import encode, multi_picture_jpeg, png_bomb, with_exif_orientation
 
 LIMIT = 40_000_000
 
@@ -83,3 +85,21 @@ def test_exif_orientation_gives_displayed_size(photo):
     assert (info.width, info.height, info.exif_orientation) == (1125, 1612, 6)
     array, _ = decode_image(rotated, max_pixels=LIMIT)
     assert array.shape[:2] == (1612, 1125)
+
+
+def test_a_multi_picture_jpeg_is_a_jpeg_and_its_first_picture_is_the_photo(photo):
+    original = photo("ivan.jpg")
+    data = multi_picture_jpeg(original)
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    info = probe_image(data, max_pixels=LIMIT)
+    assert (info.format, info.content_type) == ("JPEG", "image/jpeg")
+    array, _ = decode_image(data, max_pixels=LIMIT)
+    first, _ = decode_image(original, max_pixels=LIMIT)
+    assert array.shape == first.shape
+    assert abs(array.astype(int) - first.astype(int)).mean() < 3  # re-encoded, not the grey one
+
+
+def test_a_truncated_multi_picture_jpeg_is_corrupt(photo):
+    data = multi_picture_jpeg(photo("ivan.jpg"))
+    with pytest.raises(CorruptImageError):
+        probe_image(data[: len(data) // 3], max_pixels=LIMIT)

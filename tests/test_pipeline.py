@@ -8,7 +8,7 @@ from PIL import Image
 from jobs.models import Job
 from jobs.storage import get_object_store
 from tests.conftest import EXPECTED_FACES, submit_and_wait, submit_image, wait_for_job
-from tests.images import encode, with_exif_orientation
+from tests.images import encode, multi_picture_jpeg, with_exif_orientation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
 
@@ -59,6 +59,14 @@ def test_exif_rotated_photo_gives_boxes_in_displayed_pixels(account, photo):
     a, b = upright["result"]["faces"][0]["box"], rotated["result"]["faces"][0]["box"]
     for field in ("x", "y", "width", "height"):
         assert abs(a[field] - b[field]) <= 0.05 * a["width"], (a, b)
+
+
+def test_a_phones_multi_picture_jpeg_gets_the_photos_faces(account, photo):
+    _, _, client = account
+    job = submit_and_wait(client, multi_picture_jpeg(photo("ivan.jpg")))
+    assert job["status"] == "succeeded", job
+    assert job["image"]["format"] == "JPEG"
+    assert job["result"]["face_count"] == EXPECTED_FACES["ivan.jpg"]
 
 
 def test_grayscale_and_transparent_png_are_processed(account, photo):
