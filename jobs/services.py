@@ -4,6 +4,7 @@ jobs/processing.py."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from jobs.errors import (
     JobFailed,
     JobNotFinished,
     JobNotFound,
+    StoreUnavailable,
 )
 from jobs.models import Feedback, Job, JobStatus
 from jobs.queueing import enqueue_task
@@ -28,6 +30,10 @@ from jobs.webhook_urls import validate_webhook_url
 from ml.images import probe_image
 
 DETECT_TASK = "workers.tasks.detect_faces"
+DELETE_IMAGE_TASK = "workers.tasks.delete_stored_image"
+DELETE_IMAGE_RETRY_DELAY = 30  # seconds; the task then backs off on its own
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,17 @@ def delete_job(*, user, job_id, client: Client) -> None:
         object_key = job.object_key
         job.delete()
         record_event(events.JOB_DELETED, user_id=user.pk, job_id=str(job_id), **client.as_fields())
-        transaction.on_commit(lambda: get_object_store().delete(object_key))
+        transaction.on_commit(lambda: delete_stored_image(object_key))
+
+
+def delete_stored_image(object_key: str) -> None:
+    """Delete a deleted job's image now, or from a worker, with retries, if the store is down.
+    Runs after the job's deletion has committed: its outcome never changes the answer."""
+    try:
+        get_object_store().delete(object_key)
+    except StoreUnavailable as exc:
+        logger.warning("could not delete %s now (%s); a worker will retry", object_key, exc)
+        enqueue_task(DELETE_IMAGE_TASK, args=[object_key], countdown=DELETE_IMAGE_RETRY_DELAY)
 
 
 def purge_user_jobs(*, user_id: int) -> int:

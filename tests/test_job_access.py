@@ -5,9 +5,10 @@ import uuid
 import pytest
 
 from insights.models import OutboxEvent
+from jobs.errors import StoreUnavailable
 from jobs.models import Job
 from jobs.storage import ObjectMissing, get_object_store
-from tests.conftest import submit_image
+from tests.conftest import submit_image, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,35 @@ def test_deleted_jobs_image_is_gone_from_the_store(account, photo):
     assert client.delete(f"/api/v1/jobs/{job_id}").status_code == 204
     with pytest.raises(ObjectMissing):
         get_object_store().get(key)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("celery_worker")
+def test_an_image_the_store_refuses_to_delete_is_deleted_later(account, photo, monkeypatch):
+    _, _, client = account
+    job_id = submit_image(client, photo("no-faces.jpg"))["id"]
+    key = Job.objects.get(pk=job_id).object_key
+    store_class = type(get_object_store())
+    real_delete = store_class.delete
+    refusals = []
+
+    def delete_failing_once(self, object_key):
+        if not refusals:
+            refusals.append(object_key)
+            raise StoreUnavailable("S3: SlowDown")
+        return real_delete(self, object_key)
+
+    monkeypatch.setattr(store_class, "delete", delete_failing_once)
+    monkeypatch.setattr("jobs.services.DELETE_IMAGE_RETRY_DELAY", 0, raising=False)
+    # The job is gone, so the answer is the job's, not the store's.
+    assert client.delete(f"/api/v1/jobs/{job_id}").status_code == 204
+    assert refusals == [key]
+
+    def image_gone() -> bool:
+        try:
+            get_object_store().get(key)
+        except ObjectMissing:
+            return True
+        return False
+
+    wait_until(image_gone, message="the worker did not delete the image")

@@ -15,6 +15,8 @@ from accounts.clients import Client
 from insights.services import purge_user_events
 from jobs import processing, services
 from jobs.datasets.services import run_export
+from jobs.errors import StoreUnavailable
+from jobs.storage import get_object_store
 from workers.detector import get_detector
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,12 @@ def recover_key(email: str, client_ip: str | None = None, user_agent: str = "") 
 def export_dataset(export_id: str) -> None:
     """Build a dataset export started from the staff API and store its archive."""
     run_export(export_id)
+
+
+@shared_task(autoretry_for=(StoreUnavailable,), retry_backoff=60, max_retries=12)
+def delete_stored_image(object_key: str) -> None:
+    """Delete a deleted job's image that the store refused at the time (retried for hours)."""
+    get_object_store().delete(object_key)
 
 
 @shared_task
