@@ -137,8 +137,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A pool process loads TensorFlow and MTCNN before it reports for work (WORKER_PRELOAD_MODEL);
 # Celery's default of 4 s kills it for being late on a busy machine, again and again.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_int("WORKER_PROC_ALIVE_TIMEOUT", 120)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("TASK_SOFT_TIME_LIMIT", 120)
-CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT", 180)
+# A job still running after JOB_STALE_AFTER is taken over (the sweeper, claim_job): that is only
+# safe if no worker can still hold it, so the hard time limit always ends a task sooner.
+JOB_STALE_AFTER = max(60, env_int("JOB_STALE_AFTER", 300))
+CELERY_TASK_TIME_LIMIT = min(env_int("TASK_TIME_LIMIT", 180), JOB_STALE_AFTER - 15)
+CELERY_TASK_SOFT_TIME_LIMIT = min(env_int("TASK_SOFT_TIME_LIMIT", 120), CELERY_TASK_TIME_LIMIT - 10)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "workers.tasks.detect_faces": {"queue": "detect"},
@@ -170,7 +173,6 @@ CELERY_TIMEZONE = "UTC"
 # --- Jobs and images ------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000)
-JOB_STALE_AFTER = max(60, env_int("JOB_STALE_AFTER", 300))
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # GET /jobs/{id}?wait=N (jobs/waiting.py): the longest N, how many requests one web process
 # lets wait at once (keep it below gunicorn's --threads, WEB_THREADS), and how often a waiting
