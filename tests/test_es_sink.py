@@ -317,6 +317,16 @@ def test_empty_percentiles_and_missing_intervals_read_as_none_and_zero():
     assert [row["jobs_submitted"] for row in summary["series"]] == [0, 0]
 
 
+def test_no_index_yet_reads_as_an_empty_window():
+    # Elasticsearch omits "aggregations" when the pattern matches no index (a new deployment).
+    window = Window(
+        since=datetime(2026, 11, 2, tzinfo=UTC), until=datetime(2026, 11, 4, tzinfo=UTC)
+    )
+    summary = build_summary(window, parse_response({"hits": {"hits": []}}), source="es")
+    assert summary["latency_ms"]["queue"] == {"p50": None, "p95": None, "p99": None}
+    assert [row["jobs_submitted"] for row in summary["series"]] == [0, 0]
+
+
 @pytest.mark.django_db
 def test_install_es_templates_puts_every_template(settings, capsys):
     fake = FakeElasticsearch(free_port()).start()

@@ -142,8 +142,11 @@ def _percentiles(aggregation: dict) -> dict[int, float | None]:
 
 
 def parse_response(response: dict) -> f.Figures:
-    """Figures from the search response of ``query_body``."""
-    aggs = response["aggregations"]
+    """Figures from the search response of ``query_body``. Where no index matches the pattern
+    yet (a new deployment), Elasticsearch leaves ``aggregations`` out: nothing happened."""
+    aggs = response.get("aggregations")
+    if aggs is None:
+        return f.Figures(latency={name: dict.fromkeys(f.PERCENTS) for name in f.LATENCIES})
     outputs, succeeded = aggs["outputs"], aggs["outputs"]["succeeded"]
     series = {}
     for bucket in aggs["series"]["buckets"]:
