@@ -8,6 +8,7 @@ itself: a second DNS answer (rebinding) never reaches the socket.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from jobs.errors import InvalidWebhookUrl, WebhookHostUnresolved
+
+logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -58,10 +61,19 @@ def resolve_webhook_target(url: str) -> WebhookTarget:
     addresses = _resolve(hostname, port)
     for address in addresses:
         reason = refusal_reason(address)
-        if reason:
+        if reason is None:
+            continue
+        if _is_literal(hostname):  # the client wrote the address: say what is wrong with it
             raise InvalidWebhookUrl(
-                f"webhook_url resolves to {address} ({reason}); only public addresses are allowed."
+                f"webhook_url's address {hostname} is {reason}; only public addresses are allowed."
             )
+        # A name: the answer must not tell the caller what our resolver knows (an internal
+        # service's address, or its network's kind). The detail goes to our log.
+        logger.info("webhook_url host %r refused: %s is %s", hostname, address, reason)
+        raise InvalidWebhookUrl(
+            "webhook_url's host resolves to an address that is not public; only public "
+            "addresses are allowed."
+        )
     return WebhookTarget(scheme, hostname, port, path, tuple(str(a) for a in addresses))
 
 
@@ -126,6 +138,14 @@ def _parse(url: str) -> tuple[str, str, int, str]:
     if parts.query:
         path = f"{path}?{parts.query}"
     return parts.scheme, hostname, port or DEFAULT_PORTS[parts.scheme], path
+
+
+def _is_literal(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return True
 
 
 def _resolve(hostname: str, port: int) -> list[IPAddress]:

@@ -60,6 +60,20 @@ def test_refused_target_is_rejected_by_the_check(url):
         validate_webhook_url(url)
 
 
+def test_a_refused_name_does_not_tell_what_it_resolves_to():
+    # Else the API would be a lookup service for the internal network's names.
+    with pytest.raises(InvalidWebhookUrl) as refused:
+        validate_webhook_url("http://localhost:8000/hook")
+    message = refused.value.message
+    assert "127.0.0.1" not in message and "::1" not in message and "loopback" not in message
+    assert "not public" in message
+
+
+def test_a_refused_address_is_told_why():
+    with pytest.raises(InvalidWebhookUrl, match=r"address 10\.0\.0\.5 is private"):
+        validate_webhook_url("http://10.0.0.5/hook")
+
+
 @pytest.mark.parametrize(
     "url", ["http://93.184.215.14/hook", "https://[2606:4700:4700::1111]:8443/a?b=c"]
 )
@@ -113,6 +127,8 @@ def test_delivery_to_an_address_refused_since_is_not_sent(
 
     assert webhook_receiver.received == []
     assert attempt.outcome == "failed" and attempt.status_code is None
-    assert attempt.error.startswith("refused:") and "loopback" in attempt.error
+    # An address the owner wrote is named with its kind; a name's addresses are not told.
+    expected = "not public" if host == "localhost" else f"{host} is loopback"
+    assert attempt.error.startswith("refused:") and expected in attempt.error
     delivery.refresh_from_db()
     assert delivery.status == "failed"

@@ -1,5 +1,6 @@
-"""Input and output shapes of the webhooks API. Secrets appear only in the answers that
-create or rotate them."""
+"""Input and output shapes of the webhooks API. An endpoint's secret appears only in the
+answers that create or rotate it; the account's default secret, which job-level webhook URLs
+are signed with, is shown to the account on request (GET /webhooks/secret), as the README says."""
 
 from __future__ import annotations
 
