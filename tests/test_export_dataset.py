@@ -15,7 +15,10 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
-from jobs.models import Job
+from jobs.datasets import services as datasets_services
+from jobs.datasets.selection import Selection
+from jobs.datasets.services import export_key, run_export
+from jobs.models import DatasetExport, Job
 from jobs.storage import get_object_store
 from tests.conftest import submit_and_wait, wait_until
 from tests.images import with_exif_orientation
@@ -351,3 +354,43 @@ def test_export_api_is_staff_only(account, make_account, api_client):
 def test_bad_command_options_are_refused(options):
     with pytest.raises(CommandError):
         call_command("export_dataset", *options, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def queued_export(requested_by) -> DatasetExport:
+    """An export row, run below by calling the service (no message: no worker races it)."""
+    export = DatasetExport(
+        requested_by=requested_by, format="wider", selection=Selection().as_dict()
+    )
+    export.output_key = export_key(export)
+    export.save(force_insert=True)
+    return export
+
+
+def test_an_export_past_its_time_limit_fails_with_a_reason(account, photo, settings):
+    # The I/O worker's thread pool does not enforce Celery's time limits: the export does.
+    user, _, client = account
+    run_job(client, photo("no-faces.jpg"))
+    export = queued_export(user)
+    settings.DATASET_EXPORT_TIME_LIMIT = -1  # already past, at the first job
+    run_export(export.pk)
+    export.refresh_from_db()
+    assert export.status == "failed"
+    assert export.error.startswith("ExportTimedOut: the export ran past DATASET_EXPORT_TIME_LIMIT")
+
+
+def test_a_run_that_was_taken_over_does_not_record_its_outcome(account, photo, monkeypatch):
+    user, _, client = account
+    run_job(client, photo("no-faces.jpg"))
+    export = queued_export(user)
+    real = datasets_services.export_dataset
+
+    def taken_over_meanwhile(**kwargs):
+        result = real(**kwargs)
+        # Another worker reran the export (its claim: a later started_at) while this one ran.
+        DatasetExport.objects.filter(pk=export.pk).update(started_at=timezone.now())
+        return result
+
+    monkeypatch.setattr(datasets_services, "export_dataset", taken_over_meanwhile)
+    run_export(export.pk)
+    export.refresh_from_db()
+    assert export.status == "running" and export.finished_at is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -60,24 +61,47 @@ def run_export(export_id) -> None:
     if not claimed:
         return
     export = DatasetExport.objects.get(pk=export_id)
+    # Only this claim may record the outcome: a rerun that took over has a later started_at.
+    ours = DatasetExport.objects.filter(pk=export_id, started_at=now)
     try:
         result = export_dataset(
             selection=Selection.from_dict(export.selection),
             dataset_format=export.format,
             destination=Destination(store_key=export.output_key),
+            on_progress=_deadline(settings.DATASET_EXPORT_TIME_LIMIT),
         )
-    except Exception as exc:  # the soft time limit included: the export fails with a reason
+    except Exception as exc:  # the deadline included: the export fails with a reason
         logger.exception("dataset export %s failed", export_id)
-        DatasetExport.objects.filter(pk=export_id).update(
+        ours.update(
             status=ExportStatus.FAILED,
             finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}"[:1000],
         )
         return
-    DatasetExport.objects.filter(pk=export_id).update(
+    ours.update(
         status=ExportStatus.SUCCEEDED,
         finished_at=timezone.now(),
         counts=result.counts.as_dict(),
         size_bytes=result.size_bytes,
         sha256=result.sha256,
     )
+
+
+class ExportTimedOut(Exception):
+    pass
+
+
+def _deadline(seconds: float):
+    """A progress callback that ends the export once it has run ``seconds``. Exports run on
+    the I/O worker's thread pool, where Celery's time limits are not enforced; without this a
+    long export would outlive its claim and be built twice at once."""
+    ends = time.monotonic() + seconds
+
+    def check(done: int, total: int) -> None:
+        if time.monotonic() > ends:
+            raise ExportTimedOut(
+                f"the export ran past DATASET_EXPORT_TIME_LIMIT ({seconds:g} s) after "
+                f"{done} of {total} jobs; export a narrower selection"
+            )
+
+    return check
