@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(env_int("OUTBOX_FLUSH_INTERVAL", 5))},
     },
     "prune-outbox": {"task": "workers.events.prune_outbox", "schedule": 3600.0},
+    # A scheduled report that failed, or whose sender died, is sent again for three days.
+    "retry-unsent-reports": {"task": "workers.reports.retry_unsent_reports", "schedule": 1800.0},
 }
 CELERY_TIMEZONE = "UTC"
 

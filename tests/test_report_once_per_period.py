@@ -2,9 +2,10 @@
 twice, a retried task) send one email; a failed or abandoned run is sent by the next try."""
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from insights.reports import services
 from insights.reports.models import ReportRun, ReportStatus
 from insights.reports.periods import period_ending
+from workers.reports import retry_unsent_reports
 
 END = date(2026, 11, 25)
 
@@ -109,3 +111,49 @@ def test_a_report_with_no_recipients_is_skipped_and_sent_once_someone_listens(se
     outcome = services.send_scheduled_report(kind="daily", period_end=END)
     assert outcome.claimed and outcome.run.status == ReportStatus.SENT
     assert len(mail.outbox) == 1
+
+
+# The sweep (beat, every half hour) for reports whose task gave up.
+AFTER_END = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_failed_report_is_sent_by_the_sweep(recipients):
+    run = make_run(ReportStatus.FAILED, timedelta(hours=3))
+    tried = services.retry_unsent_reports(now=AFTER_END)
+    assert [r.pk for r in tried] == [run.pk]
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (ReportStatus.SENT, 2)
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_report_still_failing_stays_failed_for_the_next_sweep(recipients, monkeypatch):
+    run = make_run(ReportStatus.FAILED, timedelta(hours=3))
+
+    def down(*args, **kwargs):
+        raise ConnectionError("SES is down")
+
+    monkeypatch.setattr(services, "send_report_email", down)
+    assert [r.status for r in services.retry_unsent_reports(now=AFTER_END)] == ["failed"]
+    run.refresh_from_db()
+    assert run.attempts == 2 and "SES is down" in run.error
+
+
+@pytest.mark.django_db
+def test_the_sweep_leaves_old_exhausted_skipped_and_live_runs_alone(recipients, settings):
+    settings.REPORT_CLAIM_TIMEOUT = 600
+    make_run(ReportStatus.PENDING, timedelta(minutes=1))  # its sender is at work
+    assert services.retry_unsent_reports(now=AFTER_END) == []
+    ReportRun.objects.update(status=ReportStatus.FAILED)
+    assert services.retry_unsent_reports(now=AFTER_END + timedelta(days=4)) == []  # too old
+    ReportRun.objects.update(attempts=services.RETRY_UNSENT_ATTEMPTS)
+    assert services.retry_unsent_reports(now=AFTER_END) == []  # tried enough
+    ReportRun.objects.update(attempts=1, status=ReportStatus.SKIPPED)
+    assert services.retry_unsent_reports(now=AFTER_END) == []  # nobody to send it to
+    assert mail.outbox == []
+
+
+def test_the_sweep_is_on_the_beat_schedule():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["retry-unsent-reports"]
+    assert entry["task"] == retry_unsent_reports.name

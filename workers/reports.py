@@ -27,3 +27,9 @@ def send_scheduled_report(self, kind: str, period_end: str | None = None) -> str
             args=(kind, end.isoformat()), exc=exc, countdown=60 * 2**self.request.retries
         ) from exc
     return run.status
+
+
+@shared_task
+def retry_unsent_reports() -> int:
+    """Send again the recent scheduled reports that failed or were abandoned (beat)."""
+    return len(services.retry_unsent_reports())

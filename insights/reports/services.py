@@ -53,6 +53,39 @@ def send_scheduled_report(
     return SendResult(run, claimed=True)
 
 
+# A scheduled report that failed (or whose sender died) is tried again by retry_unsent_reports
+# for this long after its period ended, and at most this many times in all.
+RETRY_UNSENT_FOR = timedelta(days=3)
+RETRY_UNSENT_ATTEMPTS = 12
+
+
+def retry_unsent_reports(*, now: datetime | None = None) -> list[ReportRun]:
+    """Send again the recent scheduled reports that failed or were abandoned while pending
+    (beat, every half hour). The task's own retries give up after a quarter of an hour, and
+    each beat tick only sends its own new period: without this, a report that failed during
+    a longer outage of the sink or the mail service was never sent. Returns the runs tried."""
+    now = now or timezone.now()
+    abandoned = now - timedelta(seconds=settings.REPORT_CLAIM_TIMEOUT)
+    due = ReportRun.objects.filter(
+        Q(status=ReportStatus.FAILED) | Q(status=ReportStatus.PENDING, claimed_at__lt=abandoned),
+        scheduled=True,
+        period_end__gte=now - RETRY_UNSENT_FOR,
+        attempts__lt=RETRY_UNSENT_ATTEMPTS,
+    ).order_by("period_end")
+    tried = []
+    for run in due:
+        end = run.period_end.date()
+        try:
+            outcome = send_scheduled_report(kind=run.kind, period_end=end, now=now)
+        except ReportNotSent:
+            logger.warning("%s report ending %s still not sent", run.kind, end)
+            run.refresh_from_db()
+            tried.append(run)
+            continue
+        tried.append(outcome.run)
+    return tried
+
+
 def send_report_now(*, kind: str, period_end: date, to: list[str]) -> ReportRun:
     """Send the report of a period to these addresses only, whether or not it was sent
     before (recorded as an unscheduled run). Raises ReportNotSent."""
