@@ -189,6 +189,8 @@ def test_the_summary_query_filters_the_window_and_buckets_like_the_database():
     }
     assert aggs["active"]["aggs"]["users"]["cardinality"]["field"] == "user_id"
     assert aggs["submitted"]["aggs"]["busiest"]["terms"]["size"] == 10
+    # Exact across the monthly indices a window spans, not each shard's own top 25.
+    assert aggs["submitted"]["aggs"]["busiest"]["terms"]["shard_size"] == 10_000
     series = aggs["series"]["date_histogram"]
     assert series["calendar_interval"] == "day" and series["time_zone"] == "UTC"
     assert series["min_doc_count"] == 0

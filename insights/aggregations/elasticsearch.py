@@ -4,7 +4,8 @@
 Figures. The definitions are the database backend's: the same filters, the same buckets
 (range aggregations with the same edges, on doubles), the same series (UTC, weeks from
 Monday). Two figures are estimates here: percentiles (TDigest, within a few percent) and
-active users (cardinality, exact up to 40,000 accounts).
+active users (cardinality, exact up to 40,000 accounts); the busiest accounts are exact up to
+10,000 submitting accounts a month (each monthly index's shard returns that many).
 """
 
 from __future__ import annotations
@@ -102,6 +103,9 @@ def query_body(window: Window) -> dict:
         "terms",
         field="user_id",
         size=f.BUSIEST_LIMIT,
+        # A window spans monthly indices (one shard each): every shard must return enough of
+        # its accounts for the merged top list to be exact, not only its own top 25.
+        shard_size=f.BUSIEST_SHARD_SIZE,
         order=[{"_count": "desc"}, {"_key": "asc"}],
     )
 

@@ -31,6 +31,9 @@ ACTIVE_TYPES = (
     events.FEEDBACK_SUBMITTED,
 )
 BUSIEST_LIMIT = 10
+# Accounts each Elasticsearch shard returns for the busiest list: exact up to this many
+# submitting accounts in one monthly index.
+BUSIEST_SHARD_SIZE = 10_000
 SERIES_FIELDS = ("jobs_submitted", "jobs_succeeded", "jobs_failed", "faces", "signups")
 
 
