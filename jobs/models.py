@@ -122,6 +122,8 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # The archive was deleted because it held images of an account deleted since.
+    WITHDRAWN = "withdrawn"
 
 
 class DatasetExport(models.Model):
@@ -144,6 +146,8 @@ class DatasetExport(models.Model):
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     counts = models.JSONField(default=dict, blank=True)
+    # Whose images the archive holds (user ids); never shown, used to withdraw it.
+    account_ids = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from jobs.datasets import services as datasets_services
 from jobs.datasets.selection import Selection
 from jobs.datasets.services import export_key, run_export
 from jobs.models import DatasetExport, Job
-from jobs.storage import get_object_store
+from jobs.storage import ObjectMissing, get_object_store
 from tests.conftest import submit_and_wait, wait_until
 from tests.images import with_exif_orientation
 
@@ -394,3 +394,34 @@ def test_a_run_that_was_taken_over_does_not_record_its_outcome(account, photo, m
     run_export(export.pk)
     export.refresh_from_db()
     assert export.status == "running" and export.finished_at is None
+
+
+def test_deleting_an_account_withdraws_the_exports_holding_its_images(
+    account, make_account, api_client, photo
+):
+    leaving, leaving_key = make_account()
+    staying, _, staying_client = account
+    run_job(api_client(leaving_key), photo("no-faces.jpg"))
+    kept_job = run_job(staying_client, photo("no-faces.jpg"))
+    give_feedback(staying_client, kept_job, {"correct": True})
+    both = queued_export(staying)
+    run_export(both.pk)
+    only_staying = queued_export(staying)
+    only_staying.selection = Selection(with_feedback_only=True).as_dict()
+    only_staying.save(update_fields=["selection"])
+    run_export(only_staying.pk)
+    both.refresh_from_db()
+    only_staying.refresh_from_db()
+    assert both.status == only_staying.status == "succeeded"
+    assert sorted(both.account_ids) == sorted([leaving.pk, staying.pk])
+    assert only_staying.account_ids == [staying.pk]
+
+    assert api_client(leaving_key).delete("/api/v1/accounts/me").status_code == 202
+    wait_until(lambda: not User.objects.filter(pk=leaving.pk).exists(), message="not purged")
+    both.refresh_from_db()
+    only_staying.refresh_from_db()
+    assert both.status == "withdrawn" and both.sha256 == "" and "deleted" in both.error
+    with pytest.raises(ObjectMissing):
+        get_object_store().get(both.output_key)
+    assert only_staying.status == "succeeded"
+    assert get_object_store().get(only_staying.output_key)

@@ -14,7 +14,7 @@ from accounts import services as account_services
 from accounts.clients import Client
 from insights.services import purge_user_events
 from jobs import processing, services
-from jobs.datasets.services import run_export
+from jobs.datasets.services import run_export, withdraw_exports_of
 from jobs.errors import StoreUnavailable
 from jobs.storage import get_object_store
 from workers.detector import get_detector
@@ -82,6 +82,7 @@ def sweep_stale_jobs() -> dict:
 def purge_account(user_id: int) -> None:
     """Delete a deleted account's jobs, stored images and events, then the account."""
     services.purge_user_jobs(user_id=user_id)
+    withdraw_exports_of(user_id=user_id)
     purge_user_events(user_id=user_id)
     account_services.erase_user(user_id=user_id)
 

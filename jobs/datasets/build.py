@@ -55,6 +55,8 @@ class ExportResult:
     location: str
     size_bytes: int
     sha256: str
+    # The accounts whose images the archive holds: deleting one of them deletes the archive.
+    account_ids: frozenset[int] = frozenset()
 
 
 def export_dataset(
@@ -69,14 +71,18 @@ def export_dataset(
         raise ValueError(f"unknown dataset format {dataset_format!r}")
     scratch = destination.scratch_file()
     try:
-        counts = build_archive(
+        counts, account_ids = build_archive(
             scratch, selection=selection, dataset_format=dataset_format, on_progress=on_progress
         )
         size, sha256 = destination.save(scratch)
     finally:
         scratch.unlink(missing_ok=True)
     return ExportResult(
-        counts=counts, location=destination.describe(), size_bytes=size, sha256=sha256
+        counts=counts,
+        location=destination.describe(),
+        size_bytes=size,
+        sha256=sha256,
+        account_ids=account_ids,
     )
 
 
@@ -86,18 +92,19 @@ def build_archive(
     selection: Selection,
     dataset_format: str,
     on_progress: Progress | None = None,
-) -> Counts:
-    """Write the tar.gz for the selection to ``path``."""
+) -> tuple[Counts, frozenset[int]]:
+    """Write the tar.gz for the selection to ``path``; what it holds, and whose images."""
     created_at = timezone.now()
     job_ids = select_job_ids(selection)
     archive = DatasetArchive(path, created_at=created_at)
-    counts, images, entries = Counts(), [], []
+    counts, images, entries, account_ids = Counts(), [], [], set()
     try:
         for done, job in _jobs_in_order(job_ids):
             entry = _pack(archive, job, counts, images) if job else None
             if entry is None:
                 counts.skipped += 1
             else:
+                account_ids.add(job.user_id)
                 if selection.order == "active":
                     entry["priority"] = priority_of(job, selection).as_dict()
                 entries.append(entry)
@@ -120,7 +127,7 @@ def build_archive(
     except BaseException:
         archive.abort()
         raise
-    return counts
+    return counts, frozenset(account_ids)
 
 
 def _jobs_in_order(job_ids: list) -> Iterator[tuple[int, Job | None]]:

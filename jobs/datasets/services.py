@@ -16,6 +16,7 @@ from jobs.datasets.destinations import Destination
 from jobs.datasets.selection import Selection
 from jobs.models import DatasetExport, ExportStatus
 from jobs.queueing import enqueue_task
+from jobs.storage import get_object_store
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,32 @@ def run_export(export_id) -> None:
         return
     ours.update(
         status=ExportStatus.SUCCEEDED,
+        account_ids=sorted(result.account_ids),
         finished_at=timezone.now(),
         counts=result.counts.as_dict(),
         size_bytes=result.size_bytes,
         sha256=result.sha256,
     )
+
+
+def withdraw_exports_of(*, user_id: int) -> int:
+    """Delete every export archive that holds images of this account (account deletion);
+    the export stays listed as withdrawn. Idempotent; returns how many were withdrawn."""
+    store = get_object_store()
+    withdrawn = 0
+    # A handful of rows, read whole: a JSON "contains" lookup is not portable to SQLite.
+    finished = DatasetExport.objects.filter(status=ExportStatus.SUCCEEDED)
+    for export in finished.only("pk", "output_key", "account_ids"):
+        if user_id not in export.account_ids:
+            continue
+        store.delete(export.output_key)
+        withdrawn += DatasetExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.WITHDRAWN,
+            size_bytes=None,
+            sha256="",
+            error="Withdrawn: it held images of an account deleted since.",
+        )
+    return withdrawn
 
 
 class ExportTimedOut(Exception):
