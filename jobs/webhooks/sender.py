@@ -82,19 +82,10 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    def __init__(self, *args, deadline: _Deadline, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._deadline = deadline
+class _Watched:
+    """A urllib3 connection that hands each new TCP socket to the attempt's deadline, before
+    any TLS handshake (a handshake can be trickled too)."""
 
-    def _new_conn(self) -> socket.socket:
-        # The plain TCP socket, before any TLS handshake: a handshake can be trickled too.
-        sock = super()._new_conn()
-        self._deadline.watch(sock)
-        return sock
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
     def __init__(self, *args, deadline: _Deadline, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._deadline = deadline
@@ -103,6 +94,14 @@ class _WatchedHTTPSConnection(HTTPSConnection):
         sock = super()._new_conn()
         self._deadline.watch(sock)
         return sock
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(urllib3.HTTPConnectionPool):
