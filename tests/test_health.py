@@ -1,5 +1,7 @@
 """Liveness, readiness, schema and docs."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,17 @@ def test_openapi_schema_and_docs(client):
     ):
         assert path in text
     assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_the_docs_and_admin_pages_get_their_static_files(client):
+    # Every script and stylesheet the docs page names is served: without them it is blank.
+    page = client.get("/api/v1/docs/").content.decode()
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets), assets
+    for asset in [*assets, "/static/admin/css/base.css"]:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        response.close()  # a file response holds its file open until closed
 
 
 def test_openapi_schema_has_no_warnings_and_declares_the_key():
