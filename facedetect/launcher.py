@@ -68,10 +68,10 @@ def main() -> int:
 
     children: list[subprocess.Popen] = []
     redis_process = None
-    # Ctrl-C and SIGTERM both stop everything, also when started from a script where SIGINT
-    # arrives ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop everything, also when started
+    # from a script where SIGINT arrives ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.default_int_handler)
     try:
         if not env.get("REDIS_URL"):
             socket_path = var_dir / "redis.sock"
@@ -133,9 +133,22 @@ def main() -> int:
         print("\nstopping...")
         return 0
     finally:
-        _stop_all(children)
+        try:
+            _stop_all(children)
+        except KeyboardInterrupt:  # asked again: no more waiting for a warm shutdown
+            _ignore_stop_signals()
+            print("stopping at once", file=sys.stderr)
+            for process in children:
+                _signal_group(process, signal.SIGKILL)
+        # Whatever arrives now, the broker is stopped too: it outlives nothing it served.
+        _ignore_stop_signals()
         if redis_process is not None:
             embedded_redis.stop(redis_process)
+
+
+def _ignore_stop_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _spawn(command: list[str], env: dict) -> subprocess.Popen:
