@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ml.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
 
@@ -26,6 +26,8 @@ CONTENT_TYPES = {
     "BMP": "image/bmp",
     "TIFF": "image/tiff",
 }
+# (A JPEG with an MPF block is opened by the JPEG plugin as "MPO".)
+_PILLOW_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"]
 # Formats Pillow names apart that are one of ours: a JPEG with a multi-picture (MPF) block,
 # as many phones and cameras write, opens as "MPO"; its first picture is the photo.
 _SAME_AS = {"MPO": "JPEG"}
@@ -72,7 +74,8 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            # Only our formats' parsers ever see the bytes, not every format Pillow knows.
+            image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(f"Image has too many pixels (limit {max_pixels}).") from exc
     except UnidentifiedImageError as exc:
@@ -104,9 +107,33 @@ def _format_of(image: Image.Image) -> str:
 def _orientation(image: Image.Image) -> int:
     try:
         value = image.getexif().get(_EXIF_ORIENTATION, 1)
-    except _DECODER_ERRORS:
+        number = float(value)  # an int, or 6.0 written as a rational by some cameras
+    except (*_DECODER_ERRORS, ArithmeticError):
         return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    return int(number) if number.is_integer() and 1 <= number <= 8 else 1
+
+
+# How each EXIF orientation is undone (as Pillow's exif_transpose does it).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def upright(image: Image.Image, orientation: int) -> Image.Image:
+    """The image as displayed under an EXIF ``orientation`` (1-8, as ``ImageInfo`` gives it).
+
+    Unlike ImageOps.exif_transpose it never rewrites the EXIF block, which raises on tags of
+    an unexpected type (some cameras write them); and the orientation is the one the
+    reported width and height were computed from, so boxes and size always agree.
+    """
+    method = _UPRIGHT.get(orientation)
+    return image.transpose(method) if method is not None else image
 
 
 def _info(image: Image.Image, data: bytes) -> ImageInfo:
@@ -153,7 +180,7 @@ def decode_image(data: bytes, *, max_pixels: int) -> tuple[np.ndarray, ImageInfo
     try:
         image.seek(0)
         image.load()
-        image = ImageOps.exif_transpose(image) or image
+        image = upright(image, info.exif_orientation)
         image = _to_rgb(image)
         array = np.asarray(image, dtype=np.uint8)
     except _DECODER_ERRORS as exc:

@@ -48,3 +48,22 @@ def multi_picture_jpeg(jpeg: bytes) -> bytes:
     first = Image.open(io.BytesIO(jpeg)).convert("RGB")
     second = Image.new("RGB", first.size, (128, 128, 128))
     return encode(first, "MPO", quality=95, save_all=True, append_images=[second])
+
+
+def jpeg_with_raw_exif(entries: list[tuple[int, int, int, bytes]], size=(40, 20)) -> bytes:
+    """A plain JPEG whose EXIF block holds exactly these IFD0 entries, as some cameras write
+    them (types Pillow itself would not write): (tag, type, count, value bytes). Values over
+    4 bytes go after the IFD."""
+    entries = sorted(entries)
+    after = 8 + 2 + 12 * len(entries) + 4  # where out-of-line values start (TIFF offsets)
+    table, extra = b"", b""
+    for tag, kind, count, value in entries:
+        if len(value) <= 4:
+            field_value = value.ljust(4, b"\x00")
+        else:
+            field_value = struct.pack("<I", after + len(extra))
+            extra += value
+        table += struct.pack("<HHI", tag, kind, count) + field_value
+    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", len(entries)) + table
+    tiff += struct.pack("<I", 0) + extra
+    return encode(Image.new("RGB", size, (10, 200, 10)), "JPEG", exif=b"Exif\x00\x00" + tiff)

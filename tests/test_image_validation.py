@@ -1,13 +1,20 @@
 """The ml.images layer on hostile input: each case gets the right error class."""
 
 import io
+import struct
 
 import pytest
 from PIL import Image
 
 from ml.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
 from ml.images import decode_image, probe_image
-from tests.images import encode, multi_picture_jpeg, png_bomb, with_exif_orientation
+from tests.images import (
+    encode,
+    jpeg_with_raw_exif,
+    multi_picture_jpeg,
+    png_bomb,
+    with_exif_orientation,
+)
 
 LIMIT = 40_000_000
 
@@ -103,3 +110,32 @@ def test_a_truncated_multi_picture_jpeg_is_corrupt(photo):
     data = multi_picture_jpeg(photo("ivan.jpg"))
     with pytest.raises(CorruptImageError):
         probe_image(data[: len(data) // 3], max_pixels=LIMIT)
+
+
+SHORT, ASCII, RATIONAL = 3, 2, 5
+
+
+def test_an_exif_tag_of_an_unexpected_type_does_not_stop_the_rotation():
+    # Orientation 6 beside a MinSampleValue written as text: Pillow's exif_transpose raises
+    # rewriting such a block (a job that failed three times); the photo itself is fine.
+    data = jpeg_with_raw_exif(
+        [(0x0112, SHORT, 1, struct.pack("<H", 6)), (0x0118, ASCII, 4, b"cam\x00")]
+    )
+    info = probe_image(data, max_pixels=LIMIT)
+    array, _ = decode_image(data, max_pixels=LIMIT)
+    assert (info.width, info.height, info.exif_orientation) == (20, 40, 6)
+    assert array.shape == (40, 20, 3)
+
+
+def test_an_orientation_written_as_a_rational_counts_for_size_and_pixels_alike():
+    data = jpeg_with_raw_exif([(0x0112, RATIONAL, 1, struct.pack("<II", 6, 1))])
+    info = probe_image(data, max_pixels=LIMIT)
+    array, _ = decode_image(data, max_pixels=LIMIT)
+    assert info.exif_orientation == 6
+    assert array.shape[:2] == (info.height, info.width) == (40, 20)
+
+
+@pytest.mark.parametrize("fmt", ["PCX", "TGA", "ICO"])
+def test_formats_we_do_not_take_are_415_whatever_pillow_can_read(fmt):
+    with pytest.raises(UnsupportedImageError):
+        probe_image(encode(Image.new("RGB", (16, 16)), fmt), max_pixels=LIMIT)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from jobs.models import Job
 from jobs.storage import EXTENSIONS
+from ml.images import upright
 
 
 def archive_path(job: Job) -> str:
@@ -26,10 +27,10 @@ def upright_bytes(job: Job, data: bytes) -> tuple[bytes, bool]:
     if orientation == 1:
         return data, False
     with Image.open(io.BytesIO(data)) as image:
-        upright = ImageOps.exif_transpose(image)
+        shown = upright(image, orientation)
         buffer = io.BytesIO()
         if job.image_format == "JPEG":
-            upright.save(buffer, format="JPEG", quality=95)
+            shown.save(buffer, format="JPEG", quality=95)
         else:
-            upright.save(buffer, format=job.image_format)
+            shown.save(buffer, format=job.image_format)
     return buffer.getvalue(), True
