@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -42,6 +43,26 @@ def env_int(name: str, default: int) -> int:
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list, blanks dropped."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: str) -> list[int]:
+    """A comma-separated list of integers."""
+    items = env_list(name, default)
+    try:
+        return [int(item) for item in items]
+    except ValueError as exc:
+        raise ValueError(
+            f"{name} must be whole numbers separated by commas, not {items!r}"
+        ) from exc
+
+
+def env_log_level(name: str, default: str = "INFO") -> str:
+    """A logging level name, in any case."""
+    raw = os.environ.get(name) or default
+    level = raw.strip().upper()
+    if level not in logging.getLevelNamesMapping():
+        raise ValueError(f"{name} must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {raw!r}")
+    return level
 
 
 def persistent_secret(path: Path) -> str:

@@ -5,6 +5,15 @@ from django.http import JsonResponse
 from facedetect.exceptions import error_body
 
 
+def json_bad_request(request, exception=None) -> JsonResponse:
+    # A Host not in ALLOWED_HOSTS, a form with too many fields or files...
+    return JsonResponse(error_body("bad_request", "The request is malformed."), status=400)
+
+
+def json_forbidden(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("permission_denied", "Forbidden."), status=403)
+
+
 def json_not_found(request, exception=None) -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such resource."), status=404)
 

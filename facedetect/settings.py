@@ -9,7 +9,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 
-from facedetect.env import env_bool, env_int, env_list, env_str, persistent_secret
+from facedetect.env import (
+    env_bool,
+    env_int,
+    env_int_list,
+    env_list,
+    env_log_level,
+    env_str,
+    persistent_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -224,10 +232,7 @@ OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 # Seconds before each retry after a failed attempt, +-20% jitter: the Standard Webhooks schedule
 # (at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; 8 attempts over about 27 hours).
-WEBHOOK_RETRY_SCHEDULE = [
-    int(seconds)
-    for seconds in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
-]
+WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
 WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
 WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)
 # Attempts to one host at the same time, so that a slow receiver holds few workers.
@@ -256,11 +261,13 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", f"http://127.0.0.1:{env_int('PORT',
 # socket's peer and the header is ignored (accounts/clients.py); rate limits by address
 # (sign-up, recovery) and the client_ip of user events both follow this.
 TRUSTED_PROXIES = max(0, env_int("TRUSTED_PROXIES", 0))
+# The largest JSON request body (feedback with its boxes, webhook endpoints, sign-up...).
+MAX_JSON_BYTES = env_int("MAX_JSON_BYTES", 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["facedetect.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "facedetect.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["facedetect.throttling.WindowRateThrottle"],
@@ -307,6 +314,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -5,7 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from facedetect import health
-from facedetect.errors_views import json_not_found, json_server_error
+from facedetect.errors_views import (
+    json_bad_request,
+    json_forbidden,
+    json_not_found,
+    json_server_error,
+)
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -22,5 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = json_bad_request
+handler403 = json_forbidden
 handler404 = json_not_found
 handler500 = json_server_error

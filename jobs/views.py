@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.clients import client_from_request
+from facedetect.parsers import LimitedJSONParser
 from jobs import preferences, selectors, services, waiting
 from jobs.errors import JobNotFound, MissingImage, UploadTooLarge
 from jobs.models import TERMINAL_STATUSES, Job
@@ -29,7 +30,7 @@ from ml.errors import UnsupportedImageError
 
 
 class JobListView(APIView):
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, LimitedJSONParser]
 
     @property
     def throttle_scope(self) -> str:

@@ -75,3 +75,18 @@ def test_unknown_url_is_a_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_host_not_allowed_gets_the_json_error_shape(client):
+    response = client.get("/api/v1/jobs", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.django_db
+def test_a_json_body_over_the_limit_is_refused_unread(client, settings):
+    settings.MAX_JSON_BYTES = 1000
+    body = '{"email": "' + "a" * 2000 + '@example.com"}'
+    response = client.post("/api/v1/accounts/signup", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"

@@ -139,3 +139,15 @@ def test_unreachable_counters_let_requests_through(account, job_rate, settings):
     settings.CACHE_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     _, _, client = account
     assert [submit_junk(client).status_code for _ in range(3)] == [415, 415, 415]
+
+
+def test_retry_after_is_rounded_up_in_the_header_as_in_the_body(account, job_rate, monkeypatch):
+    job_rate("1/min")
+    _, _, client = account
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: 1_800_000_000.5)
+    assert submit_junk(client).status_code == 415
+    refused = submit_junk(client)
+    assert refused.status_code == 429
+    # 59.5 s are left in the window: both say 60 (a client obeying 59 would come back early).
+    assert refused["Retry-After"] == "60"
+    assert refused.json()["error"]["detail"]["retry_after_seconds"] == 60
