@@ -33,6 +33,7 @@ WIRING = {
 def test_docker_compose_config_is_valid():
     # Debian's docker-compose (v1) validates the file without a Docker engine.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
+    env["SECRET_KEY"] = "a-key-from-.env"  # the file refuses to start without one
     result = subprocess.run(
         [DOCKER_COMPOSE, "--file", str(COMPOSE_FILE), "config", "--quiet"],
         cwd=ROOT,
@@ -60,3 +61,21 @@ def test_the_app_services_are_wired_by_environment():
     assert services["worker"]["environment"]["WORKER_PRELOAD_MODEL"] == "true"
     assert "detect" in services["worker"]["command"]
     assert "webhooks,events,default" in services["worker-io"]["command"]
+
+
+@pytest.mark.skipif(
+    DOCKER_COMPOSE is None,
+    reason="the docker-compose binary is not installed (Debian: apt-get install docker-compose)",
+)
+def test_the_stack_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run(
+        [DOCKER_COMPOSE, "--file", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
