@@ -229,7 +229,10 @@ def run_system(
             try:
                 run_one(client, photos[ticket % len(photos)], args, deadline, measured)
             except OSError as exc:
-                tally.problem(repr(exc))
+                # Only a measured job's trouble counts towards the phase's end: a warm-up or
+                # cool-down one counted there would end it before every measured job is done.
+                if measured is not None:
+                    tally.problem(repr(exc))
 
     run_threads(client_loop, clients)
     return tally
