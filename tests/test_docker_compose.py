@@ -26,15 +26,22 @@ WIRING = {
 }
 
 
-@pytest.mark.skipif(
+needs_docker_compose = pytest.mark.skipif(
     DOCKER_COMPOSE is None,
     reason="the docker-compose binary is not installed (Debian: apt-get install docker-compose)",
 )
-def test_docker_compose_config_is_valid():
-    # Debian's docker-compose (v1) validates the file without a Docker engine.
+
+
+def compose_config(**env_changes: str | None) -> subprocess.CompletedProcess:
+    """`docker-compose config --quiet` (Debian's v1 validates without a Docker engine), with
+    these variables set (or, as None, unset)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
-    env["SECRET_KEY"] = "a-key-from-.env"  # the file refuses to start without one
-    result = subprocess.run(
+    for name, value in env_changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run(
         [DOCKER_COMPOSE, "--file", str(COMPOSE_FILE), "config", "--quiet"],
         cwd=ROOT,
         env=env,
@@ -42,6 +49,11 @@ def test_docker_compose_config_is_valid():
         text=True,
         timeout=120,
     )
+
+
+@needs_docker_compose
+def test_docker_compose_config_is_valid():
+    result = compose_config(SECRET_KEY="a-key-from-.env")  # the file needs one
     assert result.returncode == 0, result.stderr
 
 
@@ -63,19 +75,7 @@ def test_the_app_services_are_wired_by_environment():
     assert "webhooks,events,default" in services["worker-io"]["command"]
 
 
-@pytest.mark.skipif(
-    DOCKER_COMPOSE is None,
-    reason="the docker-compose binary is not installed (Debian: apt-get install docker-compose)",
-)
+@needs_docker_compose
 def test_the_stack_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
-    env.pop("SECRET_KEY", None)
-    result = subprocess.run(
-        [DOCKER_COMPOSE, "--file", str(COMPOSE_FILE), "config", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = compose_config(SECRET_KEY=None)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
