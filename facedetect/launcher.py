@@ -132,6 +132,9 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\nstopping...")
         return 0
+    except RuntimeError as exc:  # the embedded Redis or a service would not start
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
     finally:
         try:
             _stop_all(children)
