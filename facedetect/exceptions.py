@@ -41,7 +41,9 @@ def api_exception_handler(exc, context):
         http_status = _IMAGE_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         return Response(error_body(exc.code, exc.message), status=http_status)
     if hasattr(exc, "http_status") and hasattr(exc, "code") and hasattr(exc, "message"):
-        return Response(error_body(exc.code, exc.message), status=exc.http_status)
+        retry_after = getattr(exc, "retry_after", None)  # a 503 that passes says so
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(error_body(exc.code, exc.message), status=exc.http_status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

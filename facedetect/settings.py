@@ -185,6 +185,10 @@ CELERY_TIMEZONE = "UTC"
 # --- Jobs and images ------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000)
+# Decoded pixels a web process holds at once while checking uploads (jobs/decode_budget.py),
+# and how long a check waits for its share before a 503.
+DECODE_BUDGET_PIXELS = env_int("DECODE_BUDGET_PIXELS", 80_000_000)
+DECODE_WAIT = env_int("DECODE_WAIT", 20)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # GET /jobs/{id}?wait=N (jobs/waiting.py): the longest N, how many requests one web process
 # lets wait at once (keep it below gunicorn's --threads, WEB_THREADS), and how often a waiting

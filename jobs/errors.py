@@ -44,6 +44,14 @@ class WebhookHostUnresolved(InvalidWebhookUrl):
     """A 400 at submit; at delivery, a network error worth a retry."""
 
 
+class DecoderBusy(JobError):
+    """Every pixel of this process's decode budget is in use (jobs/decode_budget.py)."""
+
+    http_status = 503
+    code = "busy"
+    retry_after = 2
+
+
 class StoreUnavailable(JobError):
     http_status = 503
     code = "object_store_unavailable"

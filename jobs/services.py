@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.clients import Client
 from insights import events
 from insights.services import record_event
+from jobs.decode_budget import decode_guard
 from jobs.errors import (
     IdempotencyConflict,
     InvalidFeedback,
@@ -62,7 +63,7 @@ def submit_job(
     Returns (job, created); with an ``Idempotency-Key`` seen before for the same body, the
     earlier job and False. The same key with another body is a conflict.
     """
-    info = probe_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+    info = probe_image(data, max_pixels=settings.MAX_IMAGE_PIXELS, decode_guard=decode_guard)
     if options.webhook_url:
         validate_webhook_url(options.webhook_url)
     fingerprint = _fingerprint(info.sha256, options)

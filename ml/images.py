@@ -6,9 +6,12 @@ before any pixel is decoded, and every decoder error becomes an ``ImageError`` s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,16 +157,29 @@ def _info(image: Image.Image, data: bytes) -> ImageInfo:
     )
 
 
-def probe_image(data: bytes, *, max_pixels: int) -> ImageInfo:
+def probe_image(
+    data: bytes,
+    *,
+    max_pixels: int,
+    decode_guard: Callable[[int], AbstractContextManager] | None = None,
+) -> ImageInfo:
     """Identify the image and check its size from the header alone, then verify that its data
-    decodes (at reduced scale for JPEG, so this stays cheap enough for the web process)."""
+    decodes (at reduced scale for JPEG, so this stays cheap enough for the web process).
+
+    ``decode_guard(pixels)``, if given, is entered around the decode with the number of pixels
+    it will produce (a 64th of the image's for a JPEG): a caller can bound how many are held
+    in memory at once, since a few KB of WebP or PNG can decode to 40 million pixels.
+    """
     image = _open(data, max_pixels)
     info = _info(image, data)
     try:
+        decoded_pixels = image.width * image.height
         if _format_of(image) == "JPEG":
             # DCT scaling decodes every block at 1/8 size: truncation still shows, cheaply.
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
-        image.load()
+            decoded_pixels = image.width * image.height
+        with decode_guard(decoded_pixels) if decode_guard else contextlib.nullcontext():
+            image.load()
     except _DECODER_ERRORS as exc:
         raise CorruptImageError("The image data is corrupt or truncated.") from exc
     finally:
