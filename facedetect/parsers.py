@@ -7,6 +7,14 @@ from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
 
+def declared_length(meta) -> int:
+    """The body length a request declares (CONTENT_LENGTH); 0 when absent or not a number."""
+    try:
+        return int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 class BodyTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
@@ -24,10 +32,6 @@ class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
         meta = request.META if request is not None else {}
-        try:
-            declared = int(meta.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > settings.MAX_JSON_BYTES:
+        if declared_length(meta) > settings.MAX_JSON_BYTES:
             raise BodyTooLarge(f"A JSON body may be at most {settings.MAX_JSON_BYTES} bytes.")
         return super().parse(stream, media_type, parser_context)

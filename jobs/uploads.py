@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
+from facedetect.parsers import declared_length
 from jobs.errors import LengthRequired, UploadTooLarge
 
 # Room for multipart boundaries and the small text fields beside the image.
@@ -18,11 +19,7 @@ def check_declared_length(request) -> None:
     meta = request.META
     if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
         raise LengthRequired("Send the upload with a Content-Length; chunked bodies are not read.")
-    try:
-        declared = int(meta.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+    if declared_length(meta) > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
         raise UploadTooLarge(_too_large_message())
 
 

@@ -63,7 +63,7 @@ def resolve_webhook_target(url: str) -> WebhookTarget:
         reason = refusal_reason(address)
         if reason is None:
             continue
-        if _is_literal(hostname):  # the client wrote the address: say what is wrong with it
+        if _literal_address(hostname) is not None:  # the client wrote it: say what is wrong
             raise InvalidWebhookUrl(
                 f"webhook_url's address {hostname} is {reason}; only public addresses are allowed."
             )
@@ -140,19 +140,19 @@ def _parse(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, hostname, port or DEFAULT_PORTS[parts.scheme], path
 
 
-def _is_literal(hostname: str) -> bool:
+def _literal_address(hostname: str) -> IPAddress | None:
+    """The address the host is written as, or None for a name (or a numeric form only the
+    resolver reads: 2130706433, 127.1)."""
     try:
-        ipaddress.ip_address(hostname)
+        return ipaddress.ip_address(hostname)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _resolve(hostname: str, port: int) -> list[IPAddress]:
-    try:
-        return [ipaddress.ip_address(hostname)]
-    except ValueError:
-        pass  # a name, or a numeric form only the resolver reads (2130706433, 127.1)
+    literal = _literal_address(hostname)
+    if literal is not None:
+        return [literal]
     try:
         infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
