@@ -29,8 +29,6 @@ CONTENT_TYPES = {
     "BMP": "image/bmp",
     "TIFF": "image/tiff",
 }
-# (A JPEG with an MPF block is opened by the JPEG plugin as "MPO".)
-_PILLOW_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"]
 # Formats Pillow names apart that are one of ours: a JPEG with a multi-picture (MPF) block,
 # as many phones and cameras write, opens as "MPO"; its first picture is the photo.
 _SAME_AS = {"MPO": "JPEG"}
@@ -77,8 +75,9 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Only our formats' parsers ever see the bytes, not every format Pillow knows.
-            image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
+            # Only our formats' parsers ever see the bytes, not every format Pillow knows; so
+            # the image is one of ours (a JPEG with an MPF block opens as "MPO", see _SAME_AS).
+            image = Image.open(io.BytesIO(data), formats=sorted(SUPPORTED_FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(f"Image has too many pixels (limit {max_pixels}).") from exc
     except UnidentifiedImageError as exc:
@@ -89,10 +88,6 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         ) from exc
     except _DECODER_ERRORS as exc:
         raise CorruptImageError("The image data is corrupt or truncated.") from exc
-    if _format_of(image) not in SUPPORTED_FORMATS:
-        raise UnsupportedImageError(
-            f"Image format {image.format} is not supported; send JPEG, PNG, WebP, GIF, BMP or TIFF."
-        )
     width, height = image.size
     if width <= 0 or height <= 0:
         raise CorruptImageError("The image has no pixels.")
