@@ -319,6 +319,11 @@ class CpuShare:
     def expected(self) -> float:
         return self.d_ms / (self.d_ms + self.w_ms)
 
+    @property
+    def system_over_alone(self) -> float | None:
+        """How much more the worker's own jobs cost in the system phase: d_system / d - 1."""
+        return self.d_system_ms / self.d_ms - 1 if self.d_system_ms else None
+
 
 def cpu_share(
     alone: float | None, alone_cores: CoresByPart | None, rate: float, cores: CoresByPart
@@ -415,7 +420,7 @@ def main() -> None:
             if share.d_system_ms:
                 print(
                     "  detection worker's CPU a job in the system phase: "
-                    f"{share.d_system_ms:.1f} ms ({share.d_system_ms / share.d_ms - 1:+.0%} on d)"
+                    f"{share.d_system_ms:.1f} ms ({share.system_over_alone:+.0%} on d)"
                 )
         if tally.problems:
             print(f"  problems: {len(tally.problems)}, first: {tally.problems[0]}")
@@ -435,7 +440,7 @@ def main() -> None:
             f"w = {median(x.w_ms for x in shares):.1f} ms, d / (d + w) = "
             f"{median(x.expected for x in shares):.0%} (steadier than the ratio of rates)"
         )
-        in_system = [x.d_system_ms / x.d_ms - 1 for x in shares if x.d_system_ms]
+        in_system = [x.system_over_alone for x in shares if x.d_system_ms]
         if in_system:
             print(
                 "detection worker's CPU a job, system phase against alone: "

@@ -57,6 +57,10 @@ def _wait_for_http(url: str, processes: list[subprocess.Popen], timeout: float =
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
+# Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop everything.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "facedetect.settings")
@@ -68,9 +72,8 @@ def main() -> int:
 
     children: list[subprocess.Popen] = []
     redis_process = None
-    # Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop everything, also when started
-    # from a script where SIGINT arrives ignored.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    # Also when started from a script where SIGINT arrives ignored.
+    for signum in _STOP_SIGNALS:
         signal.signal(signum, signal.default_int_handler)
     try:
         if not env.get("REDIS_URL"):
@@ -150,7 +153,7 @@ def main() -> int:
 
 
 def _ignore_stop_signals() -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for signum in _STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
 
 
