@@ -38,3 +38,18 @@ def settings_with(tmp_path, **env) -> dict:
 )
 def test_a_task_always_ends_before_its_job_counts_as_stale(tmp_path, env, expected):
     assert settings_with(tmp_path, **env) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"), [({}, 2048 * 1024), ({"WORKER_MAX_MEMORY_MB": "0"}, None)]
+)
+def test_a_pool_process_is_replaced_past_its_memory_limit(tmp_path, env, expected):
+    code = "from facedetect.celery import app; print(app.conf.worker_max_memory_per_child)"
+    environ = {**os.environ, "VAR_DIR": str(tmp_path), "SECRET_KEY": "x" * 50, **env}
+    if not env:
+        environ.pop("WORKER_MAX_MEMORY_MB", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(expected)

@@ -1,0 +1,146 @@
+"""ml.images turning every image mode into the RGB array the detector sees, a strip at a time."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ml import images as ml_images
+from ml.images import decode_image, upright
+from tests.images import encode
+
+LIMIT = 40_000_000
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def decoded(image: Image.Image, fmt: str = "PNG", **params) -> np.ndarray:
+    array, _ = decode_image(encode(image, fmt, **params), max_pixels=LIMIT)
+    assert array.dtype == np.uint8 and array.flags.c_contiguous
+    return array
+
+
+def test_sixteen_bit_grey_is_scaled_by_its_brightest_value():
+    # A 12-bit scan stored in 16 bits: 4095 is white, not a sixteenth of it.
+    values = np.array([[0, 1365, 2730, 4095]], np.uint16)
+    array = decoded(Image.fromarray(values))
+    assert array[0, :, 0].tolist() == [0, 85, 170, 255]
+    assert (array == array[..., :1]).all()  # grey in all three channels
+
+
+def test_signed_grey_maps_its_range_onto_black_to_white():
+    # Mode I TIFF with negative values used to wrap around in uint8.
+    values = np.array([[-1000, 0, 1000]], np.int32)
+    array = decoded(Image.fromarray(values), "TIFF")
+    assert array[0, :, 0].tolist() == [0, 127, 255]
+
+
+def test_float_grey_between_zero_and_one_is_not_black():
+    values = np.array([[0.0, 0.5, 1.0, np.nan, np.inf, -np.inf]], np.float32)
+    array = decoded(Image.fromarray(values), "TIFF")
+    assert array[0, :, 0].tolist() == [0, 127, 255, 0, 255, 0]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.0, 0), (np.nan, 0), (7.5, 255)])
+def test_a_flat_float_image_has_no_range_to_divide_by(value, expected):
+    array = decoded(Image.fromarray(np.full((3, 4), value, np.float32)), "TIFF")
+    assert (array == expected).all()
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_transparent_colour_shows_white(mode):
+    # A PNG's tRNS colour on an L or RGB image is transparency like an alpha band.
+    key = 7 if mode == "L" else (7, 7, 7)
+    image = Image.new(mode, (4, 2), key)
+    image.putpixel((0, 0), 100 if mode == "L" else (100, 100, 100))
+    array = decoded(image, transparency=key)
+    assert array[0, 0].tolist() == [100, 100, 100]
+    assert (array.reshape(-1, 3)[1:] == 255).all()
+
+
+def photo_like(width: int, height: int) -> Image.Image:
+    rng = np.random.default_rng(7)
+    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
+
+
+def many_modes() -> list[tuple[str, bytes]]:
+    rgb = photo_like(300, 170)
+    rgba = rgb.copy()
+    rgba.putalpha(rgb.convert("L"))
+    grey16 = Image.fromarray(np.asarray(rgb.convert("L"), np.uint16) * 16)
+    palette = rgb.convert("P", palette=Image.Palette.ADAPTIVE)
+    return [
+        ("RGB", encode(rgb, "PNG")),
+        ("RGBA", encode(rgba, "PNG")),
+        ("LA", encode(rgba.convert("LA"), "PNG")),
+        ("L", encode(rgb.convert("L"), "PNG")),
+        ("P with a transparent entry", encode(palette, "PNG", transparency=3)),
+        ("GIF", encode(palette, "GIF")),
+        ("I;16", encode(grey16, "PNG")),
+        ("CMYK", encode(rgb.convert("CMYK"), "JPEG")),
+    ]
+
+
+MODES = many_modes()
+
+
+@pytest.mark.parametrize("data", [data for _, data in MODES], ids=[name for name, _ in MODES])
+def test_strips_give_the_pixels_of_a_whole_image_conversion(monkeypatch, data):
+    whole, _ = decode_image(data, max_pixels=LIMIT)
+    monkeypatch.setattr(ml_images, "STRIP_PIXELS", 300 * 7)  # 7 rows a strip, a short last one
+    stripped, _ = decode_image(data, max_pixels=LIMIT)
+    assert stripped.shape == whole.shape == (170, 300, 3)
+    assert np.array_equal(stripped, whole)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_the_array_is_rotated_as_pillow_rotates_the_image(orientation):
+    stored = photo_like(30, 20)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    array = decoded(stored, "PNG", exif=exif.tobytes())
+    expected = np.asarray(upright(stored, orientation))
+    assert array.shape == expected.shape
+    assert np.array_equal(array, expected)
+
+
+# Peak memory of one decode, in a fresh interpreter: ru_maxrss only ever grows.
+_PEAK = """
+import io, json, resource, sys
+import numpy as np
+from PIL import Image
+from ml.images import decode_image
+from ml.metadata import image_statistics
+
+mode = sys.argv[1]
+shape = (3000, 4000)
+if mode == "I;16":
+    image = Image.fromarray(np.tile(np.arange(4000, dtype=np.uint16) * 16, (3000, 1)))
+else:
+    image = Image.new(mode, shape[::-1], (10, 200, 30, 128)[: len(mode)])
+buffer = io.BytesIO()
+image.save(buffer, "PNG")
+data = buffer.getvalue()
+del image, buffer
+start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+array, _ = decode_image(data, max_pixels=40_000_000)
+image_statistics(array)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps([(peak - start) * 1024, array.nbytes]))
+"""
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "I;16", "RGB"])
+def test_decoding_holds_little_beside_the_image_and_its_array(mode):
+    # 12 MP: the decoded image takes 4 bytes a pixel (2 for I;16), the result 3. Whole-image
+    # conversions held 5 to 7 times the result's size over the start (RGBA, I;16), and the
+    # statistics copied the array at 4 bytes a pixel.
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK, mode], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    peak, result = json.loads(out.stdout)
+    assert peak < 2.8 * result, f"{mode}: {peak / 2**20:.0f} MB for a {result / 2**20:.0f} MB array"
