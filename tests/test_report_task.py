@@ -2,12 +2,14 @@
 real worker; a failed send is retried with the same period, then left failed in the admin."""
 
 import socket
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from celery import current_app
 from django.core import mail
 
+import workers.reports
 from insights.reports.models import ReportRun, ReportStatus
 from tests.conftest import wait_until
 from workers.reports import MAX_RETRIES, send_scheduled_report
@@ -32,6 +34,31 @@ def test_the_scheduled_task_sends_the_report_of_the_day_before(settings):
         today,
     )
     assert [m.to for m in mail.outbox] == [["ops@example.com"]]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("celery_worker")
+def test_a_message_run_after_midnight_sends_the_period_of_the_day_it_was_sent(
+    settings, monkeypatch
+):
+    # Beat publishes on 20 Nov; the worker (a thread of this process) runs it on a later day.
+    settings.REPORT_RECIPIENTS = ["ops@example.com"]
+    publisher, real_today = threading.current_thread(), workers.reports.today_utc
+    monkeypatch.setattr(
+        workers.reports,
+        "today_utc",
+        lambda: date(2026, 11, 20) if threading.current_thread() is publisher else real_today(),
+    )
+    current_app.send_task(TASK, args=["daily"])
+    wait_until(
+        lambda: ReportRun.objects.filter(status=ReportStatus.SENT).exists(),
+        message="the report was not sent",
+    )
+    run = ReportRun.objects.get()
+    assert (run.period_start, run.period_end) == (
+        datetime(2026, 11, 19, tzinfo=UTC),
+        datetime(2026, 11, 20, tzinfo=UTC),
+    )
 
 
 def closed_port() -> int:
