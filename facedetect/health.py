@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
 from jobs.storage import get_object_store
+
+logger = logging.getLogger(__name__)
 
 
 def healthz(request) -> JsonResponse:
@@ -16,7 +20,10 @@ def healthz(request) -> JsonResponse:
 
 
 def readyz(request) -> JsonResponse:
-    """Database, broker and object store all answer; 503 with the failing checks otherwise."""
+    """Database, broker and object store all answer; 503 with the failing checks otherwise.
+
+    The answer is public, so a failing check gives only the error's type; its message, which
+    names hosts, ports, buckets and paths, goes to the log."""
     checks = {"database": _check_database, "broker": _check_broker, "object_store": _check_store}
     results, ready = {}, True
     for name, check in checks.items():
@@ -25,7 +32,8 @@ def readyz(request) -> JsonResponse:
             results[name] = {"ok": True}
         except Exception as exc:
             ready = False
-            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+            logger.warning("readiness check %s failed: %s: %s", name, type(exc).__name__, exc)
+            results[name] = {"ok": False, "error": type(exc).__name__}
     return JsonResponse(
         {"status": "ready" if ready else "unavailable", "checks": results},
         status=200 if ready else 503,
