@@ -3,6 +3,7 @@ consuming from Redis (the embedded one under `make test`, REDIS_URL otherwise)."
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import threading
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
 
@@ -34,16 +34,42 @@ EXPECTED_FACES = {
 }
 
 
+# The suite empties its Redis databases (REDIS_URL's and the cache's, CACHE_URL). It does so
+# only to a database that was empty or that it marked as its own: a REDIS_URL exported for
+# something else (a development stack, production) stops the run instead of being wiped.
+SUITE_MARK = "facedetect:test-suite"
+
+
 def pytest_configure(config) -> None:
-    try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
-        client.ping()
+    for url in dict.fromkeys([settings.REDIS_URL, settings.CACHE_URL]):
+        try:
+            client = redis.Redis.from_url(url, socket_connect_timeout=2)
+            keys, ours = client.dbsize(), client.exists(SUITE_MARK)
+        except Exception as exc:
+            raise pytest.UsageError(
+                f"Redis is not reachable at {url} ({exc}). Run the suite with "
+                "`make test` (it starts an embedded Redis) or set REDIS_URL."
+            ) from exc
+        if keys and not ours:
+            client.close()
+            raise pytest.UsageError(
+                f"The Redis database at {url} holds {keys} keys the tests did not write, and "
+                "the suite empties it. Point REDIS_URL at a database of its own (the cache "
+                "takes the next one), or empty this one if it is yours to lose."
+            )
+        client.set(SUITE_MARK, "1")
         client.close()
-    except Exception as exc:
-        raise pytest.UsageError(
-            f"Redis is not reachable at {settings.REDIS_URL} ({exc}). Run the suite with "
-            "`make test` (it starts an embedded Redis) or set REDIS_URL."
-        ) from exc
+
+
+def empty_redis(client: redis.Redis) -> None:
+    """Empty one of the suite's Redis databases, keeping the mark that makes it the suite's."""
+    with client.pipeline(transaction=True) as pipe:
+        pipe.flushdb().set(SUITE_MARK, "1").execute()
+
+
+@functools.cache
+def _cache_redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +80,7 @@ def _isolated_environment(settings, tmp_path):
     settings.S3_BUCKET = ""
     settings.ELASTICSEARCH_URL = ""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    cache.clear()
+    empty_redis(_cache_redis(settings.CACHE_URL))
 
 
 @pytest.fixture
@@ -143,7 +169,7 @@ def celery_worker(django_db_setup, django_db_blocker):
         with app.connection_for_write() as connection:
             for queue in queues:
                 app.amqp.queues.select_add(queue)
-            connection.default_channel.client.flushdb()  # a stale message from an earlier run
+            empty_redis(connection.default_channel.client)  # a stale message of an earlier run
         closed = threading.Event()
 
         @app.task(name="tests.close_worker_connections", shared=False)
