@@ -79,3 +79,9 @@ def test_the_app_services_are_wired_by_environment():
 def test_the_stack_refuses_to_start_without_a_secret_key():
     result = compose_config(SECRET_KEY=None)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_gunicorn_believes_forwarded_headers_only_from_the_configured_proxy():
+    command = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["web"]["command"]
+    trusted = command[command.index("--forwarded-allow-ips") + 1]
+    assert trusted == "${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}"  # never "*" by default
