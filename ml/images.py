@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import struct
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -44,7 +45,12 @@ _MAGIC = (
     b"MM\x00*",
 )
 _EXIF_ORIENTATION = 0x0112
-_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError)
+# Pillow's TIFF reader applies the orientation tag itself: the size it reports at open is the
+# displayed one, and loading transposes the pixels. Every other format leaves it to us.
+_ORIENTED_BY_PILLOW = frozenset({"TIFF"})
+_DECODER_ERRORS = (
+    OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError, struct.error,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -128,18 +134,22 @@ def upright(image: Image.Image, orientation: int) -> Image.Image:
 
     Unlike ImageOps.exif_transpose it never rewrites the EXIF block, which raises on tags of
     an unexpected type (some cameras write them); and the orientation is the one the
-    reported width and height were computed from, so boxes and size always agree.
+    reported width and height were computed from, so boxes and size always agree. A TIFF is
+    only loaded: Pillow's TIFF reader transposes it itself.
     """
+    if _format_of(image) in _ORIENTED_BY_PILLOW:
+        image.load()  # Pillow transposes as it loads
+        return image
     method = _UPRIGHT.get(orientation)
     return image.transpose(method) if method is not None else image
 
 
 def _info(image: Image.Image, data: bytes) -> ImageInfo:
     orientation = _orientation(image)
-    width, height = image.size
-    if orientation in (5, 6, 7, 8):  # rotated 90 degrees: the viewer sees it transposed
-        width, height = height, width
     image_format = _format_of(image)
+    width, height = image.size
+    if orientation in (5, 6, 7, 8) and image_format not in _ORIENTED_BY_PILLOW:
+        width, height = height, width  # rotated 90 degrees: the viewer sees it transposed
     return ImageInfo(
         format=image_format,
         content_type=CONTENT_TYPES[image_format],
@@ -202,6 +212,8 @@ def decode_image(data: bytes, *, max_pixels: int) -> tuple[np.ndarray, ImageInfo
         raise CorruptImageError("The image data is corrupt or truncated.") from exc
     finally:
         image.close()  # frees the decoded pixels before the rotation copies the result
+    if info.format in _ORIENTED_BY_PILLOW:
+        return array, info
     return _upright_array(array, info.exif_orientation), info
 
 

@@ -1,5 +1,6 @@
 """ml.images turning every image mode into the RGB array the detector sees, a strip at a time."""
 
+import io
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from ml import images as ml_images
-from ml.images import decode_image, upright
+from ml.images import decode_image, probe_image, upright
 from tests.images import encode
 
 LIMIT = 40_000_000
@@ -105,6 +106,24 @@ def test_the_array_is_rotated_as_pillow_rotates_the_image(orientation):
     expected = np.asarray(upright(stored, orientation))
     assert array.shape == expected.shape
     assert np.array_equal(array, expected)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_tiff_is_shown_as_a_png_with_the_same_orientation_tag(orientation):
+    # Pillow's TIFF reader applies the tag itself; applied again, the detector saw a TIFF
+    # upside down or on its side, and the job reported the stored width and height.
+    stored = photo_like(30, 20)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    tiff, png = encode(stored, "TIFF", exif=exif), encode(stored, "PNG", exif=exif.tobytes())
+    tiff_info, png_info = probe_image(tiff, max_pixels=LIMIT), probe_image(png, max_pixels=LIMIT)
+    assert (tiff_info.width, tiff_info.height) == (png_info.width, png_info.height)
+    assert tiff_info.exif_orientation == orientation
+    tiff_array, _ = decode_image(tiff, max_pixels=LIMIT)
+    png_array, _ = decode_image(png, max_pixels=LIMIT)
+    assert np.array_equal(tiff_array, png_array)
+    with Image.open(io.BytesIO(tiff)) as image:  # what a dataset export re-encodes
+        assert np.array_equal(np.asarray(upright(image, orientation)), png_array)
 
 
 # Peak memory of one decode, in a fresh interpreter (VmHWM: this process's own high-water mark).
