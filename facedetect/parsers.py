@@ -34,4 +34,7 @@ class LimitedJSONParser(JSONParser):
         meta = request.META if request is not None else {}
         if declared_length(meta) > settings.MAX_JSON_BYTES:
             raise BodyTooLarge(f"A JSON body may be at most {settings.MAX_JSON_BYTES} bytes.")
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:  # '[' * 5000: json gives up past the interpreter's depth
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc

@@ -30,11 +30,6 @@ class MissingImage(JobError):
     code = "missing_image"
 
 
-class LengthRequired(JobError):
-    http_status = 411
-    code = "length_required"
-
-
 class InvalidWebhookUrl(JobError):
     http_status = 400
     code = "invalid_webhook_url"

@@ -6,20 +6,16 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
 from facedetect.parsers import declared_length
-from jobs.errors import LengthRequired, UploadTooLarge
+from jobs.errors import UploadTooLarge
 
 # Room for multipart boundaries and the small text fields beside the image.
 MULTIPART_OVERHEAD = 64 * 1024
 
 
 def check_declared_length(request) -> None:
-    """Refuse a body whose declared length is over the limit without reading any of it, and
-    one sent without a length (chunked): Django reads such a body as empty, so it would be
-    answered as if no image had been sent."""
-    meta = request.META
-    if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
-        raise LengthRequired("Send the upload with a Content-Length; chunked bodies are not read.")
-    if declared_length(meta) > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+    """Refuse a body whose declared length is over the limit without reading any of it (one
+    sent without a length never gets here: facedetect.middleware.RequireContentLength)."""
+    if declared_length(request.META) > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
         raise UploadTooLarge(_too_large_message())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -88,6 +88,7 @@ class JobListView(APIView):
 
 
 def _submit(request) -> tuple[Job, bool]:
+    idempotency_key = _idempotency_key(request)
     data, fields = _read_submission(request)
     job_options = services.JobOptions()
     if fields:
@@ -99,9 +100,23 @@ def _submit(request) -> tuple[Job, bool]:
         api_key_prefix=request.auth.prefix,
         data=data,
         options=job_options,
-        idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:255] or None,
+        idempotency_key=idempotency_key,
         client=client_from_request(request),
     )
+
+
+IDEMPOTENCY_KEY_MAX = 255  # the column's length
+
+
+def _idempotency_key(request) -> str | None:
+    """The Idempotency-Key header, or None. A longer key is refused, not cut: two keys that
+    differed only past the cut were the same key (a 409, or another request's job)."""
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX} characters."]}
+        )
+    return key or None
 
 
 def _wait_after_submit(user, job: Job, seconds: float) -> tuple[Job, bool]:
@@ -133,6 +148,8 @@ def _read_submission(request) -> tuple[bytes, dict]:
         raise MissingImage("No 'image' file in the form.")
     with upload:  # closing it frees the parser's in-memory copy
         data = upload.read()
+    if not data:
+        raise MissingImage("The 'image' file is empty: send the image's bytes.")
     return data, {k: v for k, v in request.data.items() if k != "image"}
 
 

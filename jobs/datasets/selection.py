@@ -30,6 +30,11 @@ DEFAULT_UNCERTAIN_LOW = 0.5
 DEFAULT_UNCERTAIN_HIGH = 0.9
 
 
+# The largest limit: it becomes the SQL LIMIT, which SQLite and PostgreSQL take up to 2**63 - 1;
+# one beyond failed the export after the request had been accepted.
+MAX_LIMIT = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Selection:
     """The filters and order of an export; ``until`` is exclusive."""
@@ -45,8 +50,8 @@ class Selection:
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
             raise InvalidSelection(f"order must be one of {', '.join(ORDERS)}.")
-        if self.limit is not None and self.limit < 1:
-            raise InvalidSelection("limit must be at least 1.")
+        if self.limit is not None and not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidSelection(f"limit must be between 1 and {MAX_LIMIT}.")
         if not 0.0 <= self.uncertain_low < self.uncertain_high <= 1.0:
             raise InvalidSelection("The uncertain band needs 0 <= low < high <= 1.")
         if self.since and self.until and self.since >= self.until:

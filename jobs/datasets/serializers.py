@@ -7,7 +7,12 @@ from rest_framework import serializers
 
 from jobs.datasets.build import FORMATS
 from jobs.datasets.destinations import STORE_SCHEME
-from jobs.datasets.selection import DEFAULT_UNCERTAIN_HIGH, DEFAULT_UNCERTAIN_LOW, ORDERS
+from jobs.datasets.selection import (
+    DEFAULT_UNCERTAIN_HIGH,
+    DEFAULT_UNCERTAIN_LOW,
+    MAX_LIMIT,
+    ORDERS,
+)
 from jobs.models import DatasetExport, ExportStatus
 
 
@@ -17,7 +22,9 @@ class ExportRequestSerializer(serializers.Serializer):
     until = serializers.DateTimeField(required=False, allow_null=True, default=None)
     with_feedback_only = serializers.BooleanField(default=False)
     order = serializers.ChoiceField(choices=ORDERS, default="newest")
-    limit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    limit = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_LIMIT
+    )
     uncertain_low = serializers.FloatField(
         default=DEFAULT_UNCERTAIN_LOW, min_value=0.0, max_value=1.0
     )
