@@ -195,6 +195,8 @@ MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000)
 DECODE_BUDGET_PIXELS = env_int("DECODE_BUDGET_PIXELS", 80_000_000)
 DECODE_WAIT = env_int("DECODE_WAIT", 20)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# Seconds a job waits for an unavailable object store to give its image back (not attempts).
+JOB_STORE_WAIT = env_int("JOB_STORE_WAIT", 3600)
 # GET /jobs/{id}?wait=N (jobs/waiting.py): the longest N, how many requests one web process
 # lets wait at once (keep it below gunicorn's --threads, WEB_THREADS), and how often a waiting
 # request re-reads the job in case an announcement was lost.

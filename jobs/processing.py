@@ -124,9 +124,9 @@ def _load_batch(claimed: list[Job]) -> tuple[list[_Loaded], list[str]]:
         except SoftTimeLimitExceeded as exc:  # out of time: give every job back, stop here
             unfinished = [*(done.job for done in loaded), *claimed[number:]]
             return [], retry + _requeue_or_fail(unfinished, exc)
-        except StoreUnavailable as exc:  # transient: back off, as for a detector error
+        except StoreUnavailable as exc:  # not the job's fault: wait for the store
             logger.warning("job %s: the object store is unavailable: %s", job.pk, exc)
-            retry += _requeue_or_fail([job], exc)
+            _wait_for_store(job)
         except Exception as exc:
             logger.exception("job %s: loading its image failed", job.pk)
             retry += _requeue_or_fail([job], exc)
@@ -150,6 +150,34 @@ def _load(job: Job) -> _Loaded | None:
     metadata = {"mode": info.mode, "exif_orientation": info.exif_orientation}
     metadata.update(image_statistics(image))
     return _Loaded(job=job, image=image, metadata=metadata)
+
+
+# How long a job waits for the object store to give its image back: a quarter of its age,
+# between these bounds, so a blip costs seconds and an outage a few tries an hour.
+STORE_RETRY_MIN, STORE_RETRY_MAX = 10, 300
+
+
+def _wait_for_store(job: Job) -> None:
+    """Put back a job whose image the store could not give, without spending an attempt, and
+    try it again later; fail it once it has waited JOB_STORE_WAIT since it was submitted.
+    Counted as attempts, an outage of a minute failed every queued job for good."""
+    now = timezone.now()
+    age = (now - job.created_at).total_seconds()
+    if age > settings.JOB_STORE_WAIT:
+        fail_job(
+            job.pk,
+            code="input_unavailable",
+            message="The object store could not give the image back in time.",
+        )
+        return
+    put_back = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.QUEUED, attempts=F("attempts") - 1, updated_at=now
+    )
+    if put_back:
+        from jobs.services import enqueue_detection
+
+        delay = int(min(STORE_RETRY_MAX, max(STORE_RETRY_MIN, age / 4)))
+        enqueue_detection(str(job.pk), countdown=delay)
 
 
 def _requeue_or_fail(jobs: list[Job], exc: Exception) -> list[str]:

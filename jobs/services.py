@@ -108,12 +108,23 @@ def submit_job(
             )
             transaction.on_commit(lambda: enqueue_detection(str(job.id)))
     except IntegrityError:
-        store.delete(job.object_key)
+        _discard_image(job.object_key)
         earlier = _replay(user, idempotency_key, fingerprint) if idempotency_key else None
         if earlier is None:
             raise
         return earlier, False
+    except BaseException:  # the database refused the row (locked, down): no job, no image
+        _discard_image(job.object_key)
+        raise
     return job, True
+
+
+def _discard_image(object_key: str) -> None:
+    """Delete the image of a submission whose row was not written (best effort)."""
+    try:
+        get_object_store().delete(object_key)
+    except StoreUnavailable as exc:
+        logger.warning("could not delete %s, stored for a job never created: %s", object_key, exc)
 
 
 def _replay(user, idempotency_key: str, fingerprint: str) -> Job | None:

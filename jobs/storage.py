@@ -6,6 +6,7 @@ object carries its content type and SHA-256.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -65,10 +66,14 @@ class LocalObjectStore:
 
     def put(self, key: str, data: bytes, *, content_type: str, sha256: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({"content_type": content_type, "sha256": sha256, "size": len(data)})
-        self._write_atomically(path.with_name(path.name + ".meta.json"), meta.encode())
-        self._write_atomically(path, data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._write_atomically(path, data)
+            self._write_atomically(path.with_name(path.name + ".meta.json"), meta.encode())
+        except OSError as exc:  # full, read-only, not ours: the store is unavailable, 503
+            self._discard(path)
+            raise StoreUnavailable(f"Could not write {key} to the store: {exc.strerror}") from exc
 
     @staticmethod
     def _write_atomically(path: Path, data: bytes) -> None:
@@ -86,6 +91,8 @@ class LocalObjectStore:
             return self._path(key).read_bytes()
         except FileNotFoundError as exc:
             raise ObjectMissing(key) from exc
+        except OSError as exc:  # unreadable for now (permissions, I/O): not missing
+            raise StoreUnavailable(f"Could not read {key} from the store: {exc.strerror}") from exc
 
     def metadata(self, key: str) -> dict:
         path = self._path(key)
@@ -96,8 +103,17 @@ class LocalObjectStore:
 
     def delete(self, key: str) -> None:
         path = self._path(key)
-        path.unlink(missing_ok=True)
-        path.with_name(path.name + ".meta.json").unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".meta.json").unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"Could not delete {key}: {exc.strerror}") from exc
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        for leftover in (path, path.with_name(path.name + ".meta.json")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
 
     def check(self) -> None:
         try:

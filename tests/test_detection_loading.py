@@ -3,9 +3,11 @@ is retried with backoff, and a one-colour photo is a photo like any other."""
 
 import hashlib
 import io
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 from PIL import Image, ImageStat
 
 from jobs import processing
@@ -54,19 +56,39 @@ def stored_job(user, data: bytes) -> Job:
     return job
 
 
+class DownStore:
+    def get(self, key: str) -> bytes:
+        raise StoreUnavailable("S3: SlowDown")
+
+
 @pytest.mark.django_db
-def test_an_unavailable_store_puts_the_job_back_to_be_retried(account, monkeypatch):
+def test_an_unavailable_store_puts_the_job_back_without_spending_an_attempt(account, monkeypatch):
+    # An outage is not the job's fault: counted as attempts, one of a minute failed every
+    # queued job for good. The job is tried again after a quarter of its age (10 s at least).
     job = make_job(account[0])
-
-    class DownStore:
-        def get(self, key: str) -> bytes:
-            raise StoreUnavailable("S3: SlowDown")
-
+    sent = []
     monkeypatch.setattr(processing, "get_object_store", DownStore)
-    retry = processing.run_detection(job.pk, detector=get_detector())
-    assert retry == [str(job.pk)]
+    monkeypatch.setattr(
+        "jobs.services.enqueue_task", lambda name, *, args, countdown=None: sent.append(countdown)
+    )
+    for _ in range(5):
+        assert processing.run_detection(job.pk, detector=get_detector()) == []
     job.refresh_from_db()
-    assert (job.status, job.attempts) == ("queued", 1)
+    assert (job.status, job.attempts) == ("queued", 0)
+    assert sent == [processing.STORE_RETRY_MIN] * 5
+
+
+@pytest.mark.django_db
+def test_a_job_that_waited_too_long_for_the_store_fails_as_input_unavailable(
+    account, monkeypatch, settings
+):
+    settings.JOB_STORE_WAIT = 60
+    job = make_job(account[0])
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    monkeypatch.setattr(processing, "get_object_store", DownStore)
+    assert processing.run_detection(job.pk, detector=get_detector()) == []
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == ("failed", "input_unavailable")
 
 
 @pytest.mark.django_db
