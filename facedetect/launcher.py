@@ -4,7 +4,8 @@ Migrates, starts an embedded Redis when REDIS_URL is unset, checks the object st
 bucket stops it here) and installs the Elasticsearch index templates when ELASTICSEARCH_URL is
 set, then starts gunicorn (web), a Celery worker for detection, a Celery worker for the light
 queues (webhooks, events, default), and Celery beat; prints where it listens and a ready API
-key; stops everything on Ctrl-C.
+key; stops everything on Ctrl-C, and when any of them (the embedded Redis included) dies,
+saying which: jobs it held go back to the queue when the service is started again.
 """
 
 from __future__ import annotations
@@ -44,17 +45,31 @@ def _manage(*args: str, env: dict) -> str:
     return result.stdout.strip()
 
 
-def _wait_for_http(url: str, processes: list[subprocess.Popen], timeout: float = 60) -> None:
+def _wait_for_http(url: str, services: dict[str, subprocess.Popen], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            raise RuntimeError("a service exited during start-up; see the log above")
+        if exited := first_exited(services):
+            raise RuntimeError(f"{exited} during start-up; see the log above")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own loopback URL)
                 return
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def first_exited(services: dict[str, subprocess.Popen]) -> str | None:
+    """The first service no longer running, as "<service> exited (<how>)"; else None."""
+    for name, process in services.items():
+        code = process.poll()
+        if code is None:
+            continue
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"{name} exited (killed by {signal.Signals(-code).name})"
+            return f"{name} exited (killed by signal {-code})"
+        return f"{name} exited (status {code})"
+    return None
 
 
 # Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop everything.
@@ -70,7 +85,7 @@ def main() -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1
 
-    children: list[subprocess.Popen] = []
+    children: dict[str, subprocess.Popen] = {}
     redis_process = None
     # Also when started from a script where SIGINT arrives ignored.
     for signum in _STOP_SIGNALS:
@@ -109,15 +124,18 @@ def main() -> int:
         io_worker = [*celery, "worker", "-Q", "webhooks,events,default", "-n", "io@%h",
                      "--loglevel", "INFO", "--pool", "threads", "--concurrency", "8"]  # fmt: skip
         beat = [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var_dir / "celerybeat")]
-        children.append(_spawn(web, env))
+        children["the web server (gunicorn)"] = _spawn(web, env)
         detect_env = {**env, "WORKER_PRELOAD_MODEL": "true"}
         detect_env.setdefault("WORKER_NICE", "10")  # the API answers first on a shared machine
-        children.append(_spawn(detect, detect_env))
-        children.append(_spawn(io_worker, env))
-        children.append(_spawn(beat, env))
+        children["the detection worker"] = _spawn(detect, detect_env)
+        children["the I/O worker"] = _spawn(io_worker, env)
+        children["beat"] = _spawn(beat, env)
+        watched = dict(children)
+        if redis_process is not None:
+            watched["the embedded Redis"] = redis_process
 
         base = f"http://127.0.0.1:{port}"
-        _wait_for_http(f"{base}/healthz", children)
+        _wait_for_http(f"{base}/healthz", watched)
         print(
             "\n"
             f"facedetect is running on {base}\n"
@@ -128,9 +146,13 @@ def main() -> int:
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
-        while all(p.poll() is None for p in children):
+        while not (exited := first_exited(watched)):
             time.sleep(0.5)
-        print("a service exited; stopping the others", file=sys.stderr)
+        print(
+            f"make run: {exited}; stopping the others. Jobs in flight go back to the queue when"
+            " make run starts again (the sweeper takes them within JOB_STALE_AFTER).",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("\nstopping...")
@@ -140,11 +162,11 @@ def main() -> int:
         return 1
     finally:
         try:
-            _stop_all(children)
+            _stop_all(list(children.values()))
         except KeyboardInterrupt:  # asked again: no more waiting for a warm shutdown
             _ignore_stop_signals()
             print("stopping at once", file=sys.stderr)
-            for process in children:
+            for process in children.values():
                 _signal_group(process, signal.SIGKILL)
         # Whatever arrives now, the broker is stopped too: it outlives nothing it served.
         _ignore_stop_signals()
@@ -164,9 +186,14 @@ def _spawn(command: list[str], env: dict) -> subprocess.Popen:
 
 
 def _stop_all(children: list[subprocess.Popen]) -> None:
-    """SIGTERM every service's group (a warm shutdown), SIGKILL what is left after 45 s."""
+    """SIGTERM every service's main process, SIGKILL its whole group after 45 s at most.
+
+    The main process alone is told: Celery then finishes the tasks its pool is running (a warm
+    shutdown) and gunicorn the requests its workers hold. A SIGTERM to the whole group reached
+    Celery's pool processes too, which died mid-job and spent an attempt of each job."""
     for process in children:
-        _signal_group(process, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 45
     for process in children:
         with contextlib.suppress(subprocess.TimeoutExpired):
