@@ -134,8 +134,15 @@ CACHES = {
 CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers a message not acknowledged within this window; it must exceed the longest
-# task (time limits below), and nothing here is scheduled further ahead than it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# task (time limits below), and nothing here is scheduled further ahead than it. A broker that
+# stops answering without closing the connection (stalled, failed over) fails a blocking
+# command after BROKER_SOCKET_TIMEOUT s: without it a submission's publish waited as long as
+# the stall, and a client that gave up left a job it never learned the ID of.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": env_int("BROKER_SOCKET_TIMEOUT", 5),
+    "socket_connect_timeout": env_int("BROKER_SOCKET_TIMEOUT", 5),
+}
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fix-up closes the database connections around every task unless this is set
 # (then only every 2 x this many tasks); workers/db.py closes them as Django does around a
