@@ -97,11 +97,16 @@ def test_strips_give_the_pixels_of_a_whole_image_conversion(monkeypatch, data):
     assert np.array_equal(stripped, whole)
 
 
-@pytest.mark.parametrize("orientation", range(1, 9))
-def test_the_array_is_rotated_as_pillow_rotates_the_image(orientation):
-    stored = photo_like(30, 20)
+def tagged(orientation: int) -> tuple[Image.Image, Image.Exif]:
+    """Stored pixels, and an EXIF block whose orientation tag says how to show them."""
     exif = Image.Exif()
     exif[0x0112] = orientation
+    return photo_like(30, 20), exif
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_the_array_is_rotated_as_pillow_rotates_the_image(orientation):
+    stored, exif = tagged(orientation)
     array = decoded(stored, "PNG", exif=exif.tobytes())
     expected = np.asarray(upright(stored, orientation))
     assert array.shape == expected.shape
@@ -112,9 +117,7 @@ def test_the_array_is_rotated_as_pillow_rotates_the_image(orientation):
 def test_a_tiff_is_shown_as_a_png_with_the_same_orientation_tag(orientation):
     # Pillow's TIFF reader applies the tag itself; applied again, the detector saw a TIFF
     # upside down or on its side, and the job reported the stored width and height.
-    stored = photo_like(30, 20)
-    exif = Image.Exif()
-    exif[0x0112] = orientation
+    stored, exif = tagged(orientation)
     tiff, png = encode(stored, "TIFF", exif=exif), encode(stored, "PNG", exif=exif.tobytes())
     tiff_info, png_info = probe_image(tiff, max_pixels=LIMIT), probe_image(png, max_pixels=LIMIT)
     assert (tiff_info.width, tiff_info.height) == (png_info.width, png_info.height)
