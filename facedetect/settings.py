@@ -140,8 +140,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the stall, and a client that gave up left a job it never learned the ID of.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
-    "socket_timeout": env_int("BROKER_SOCKET_TIMEOUT", 5),
-    "socket_connect_timeout": env_int("BROKER_SOCKET_TIMEOUT", 5),
+    "socket_timeout": max(1, env_int("BROKER_SOCKET_TIMEOUT", 5)),  # 0 would mean non-blocking
+    "socket_connect_timeout": max(1, env_int("BROKER_SOCKET_TIMEOUT", 5)),
 }
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fix-up closes the database connections around every task unless this is set

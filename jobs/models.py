@@ -31,6 +31,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Since when the object store has failed to give this job's image back (None: it has not,
+    # or it has since): the job waits JOB_STORE_WAIT from then, without spending attempts.
+    store_unavailable_since = models.DateTimeField(null=True, blank=True)
 
     # The input, as stored in the object store.
     object_key = models.CharField(max_length=512)

@@ -142,6 +142,8 @@ def _load(job: Job) -> _Loaded | None:
     except ObjectMissing:
         fail_job(job.pk, code="input_missing", message="The stored image is missing.")
         return None
+    if job.store_unavailable_since is not None:  # the store is back: a later outage starts anew
+        Job.objects.filter(pk=job.pk).update(store_unavailable_since=None)
     try:
         image, info = decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
     except ImageError as exc:
@@ -152,18 +154,20 @@ def _load(job: Job) -> _Loaded | None:
     return _Loaded(job=job, image=image, metadata=metadata)
 
 
-# How long a job waits for the object store to give its image back: a quarter of its age,
-# between these bounds, so a blip costs seconds and an outage a few tries an hour.
+# How long a job waits before it asks the object store again: a quarter of the time it has
+# waited so far, between these bounds (and before the sweeper would send it again), so a blip
+# costs seconds and an outage a few tries an hour.
 STORE_RETRY_MIN, STORE_RETRY_MAX = 10, 300
 
 
 def _wait_for_store(job: Job) -> None:
     """Put back a job whose image the store could not give, without spending an attempt, and
-    try it again later; fail it once it has waited JOB_STORE_WAIT since it was submitted.
-    Counted as attempts, an outage of a minute failed every queued job for good."""
+    try it again later; fail it once the store has failed it for JOB_STORE_WAIT. Counted as
+    attempts, an outage of a minute failed every queued job for good."""
     now = timezone.now()
-    age = (now - job.created_at).total_seconds()
-    if age > settings.JOB_STORE_WAIT:
+    since = job.store_unavailable_since or now
+    waited = (now - since).total_seconds()
+    if waited > settings.JOB_STORE_WAIT:
         fail_job(
             job.pk,
             code="input_unavailable",
@@ -171,12 +175,16 @@ def _wait_for_store(job: Job) -> None:
         )
         return
     put_back = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.QUEUED, attempts=F("attempts") - 1, updated_at=now
+        status=JobStatus.QUEUED,
+        attempts=F("attempts") - 1,
+        store_unavailable_since=since,
+        updated_at=now,
     )
     if put_back:
         from jobs.services import enqueue_detection
 
-        delay = int(min(STORE_RETRY_MAX, max(STORE_RETRY_MIN, age / 4)))
+        longest = min(STORE_RETRY_MAX, settings.JOB_STALE_AFTER // 2)
+        delay = int(min(longest, max(STORE_RETRY_MIN, waited / 4)))
         enqueue_detection(str(job.pk), countdown=delay)
 
 

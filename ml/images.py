@@ -242,13 +242,26 @@ def _strip_converter(image: Image.Image) -> Callable[[Image.Image], np.ndarray]:
     """How one strip of ``image`` becomes RGB (or one grey channel that broadcasts to it)."""
     if image.mode in _HIGH_BIT:
         return _GreyScaler(image)
-    if image.mode in _ALPHA or "transparency" in image.info:
+    if image.mode in _ALPHA or _has_transparent_colour(image):
         # An alpha band, a palette's transparent entries, or a PNG's transparent colour (tRNS
         # on an L or RGB image): what is transparent shows white, as a viewer shows it on white.
         return _on_white
     if image.mode == "RGB":
         return np.asarray
     return lambda strip: np.asarray(strip.convert("RGB"))
+
+
+def _has_transparent_colour(image: Image.Image) -> bool:
+    """A palette's transparency, or an 8-bit transparent colour. A 16-bit PNG's colour (over
+    255) is left alone: Pillow keeps its pixels' high bytes and would match the key's low
+    byte, whitening pixels that are opaque."""
+    key = image.info.get("transparency")
+    if key is None:
+        return False
+    if image.mode in ("P", "PA") or isinstance(key, bytes):
+        return True
+    values = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(value, int) and 0 <= value <= 255 for value in values)
 
 
 def _on_white(strip: Image.Image) -> np.ndarray:

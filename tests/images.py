@@ -15,7 +15,7 @@ def encode(image: Image.Image, fmt: str, **params) -> bytes:
     return buffer.getvalue()
 
 
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
+def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
@@ -24,9 +24,9 @@ def png_bomb(width: int = 10_000, height: int = 10_000) -> bytes:
     raw_rows = (b"\x00" + b"\x00" * width) * height
     return (
         b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + _png_chunk(b"IDAT", zlib.compress(raw_rows, 9))
-        + _png_chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + png_chunk(b"IDAT", zlib.compress(raw_rows, 9))
+        + png_chunk(b"IEND", b"")
     )
 
 

@@ -79,16 +79,42 @@ def test_an_unavailable_store_puts_the_job_back_without_spending_an_attempt(acco
 
 
 @pytest.mark.django_db
-def test_a_job_that_waited_too_long_for_the_store_fails_as_input_unavailable(
+def test_a_job_the_store_failed_for_too_long_fails_as_input_unavailable(
     account, monkeypatch, settings
 ):
     settings.JOB_STORE_WAIT = 60
     job = make_job(account[0])
-    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    since = timezone.now() - timedelta(seconds=61)
+    Job.objects.filter(pk=job.pk).update(store_unavailable_since=since)
     monkeypatch.setattr(processing, "get_object_store", DownStore)
     assert processing.run_detection(job.pk, detector=get_detector()) == []
     job.refresh_from_db()
     assert (job.status, job.error_code) == ("failed", "input_unavailable")
+
+
+@pytest.mark.django_db
+def test_the_wait_counts_from_the_first_store_failure_not_from_submission(
+    account, monkeypatch, settings
+):
+    # A job two hours in a backlog that meets its first store error waits like any other.
+    settings.JOB_STORE_WAIT = 60
+    job = make_job(account[0])
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    monkeypatch.setattr(processing, "get_object_store", DownStore)
+    monkeypatch.setattr("jobs.services.enqueue_task", lambda *args, **kwargs: True)
+    assert processing.run_detection(job.pk, detector=get_detector()) == []
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("queued", 0)
+    assert job.store_unavailable_since is not None
+
+
+@pytest.mark.django_db
+def test_a_store_that_is_back_clears_the_wait(account, photo):
+    job = stored_job(account[0], photo("ivan.jpg"))
+    Job.objects.filter(pk=job.pk).update(store_unavailable_since=timezone.now())
+    assert processing.run_detection(job.pk, detector=get_detector()) == []
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.store_unavailable_since is None
 
 
 @pytest.mark.django_db

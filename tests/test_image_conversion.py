@@ -2,8 +2,10 @@
 
 import io
 import json
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ from PIL import Image
 
 from ml import images as ml_images
 from ml.images import decode_image, probe_image, upright
-from tests.images import encode
+from tests.images import encode, png_chunk
 
 LIMIT = 40_000_000
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +62,21 @@ def test_a_transparent_colour_shows_white(mode):
     array = decoded(image, transparency=key)
     assert array[0, 0].tolist() == [100, 100, 100]
     assert (array.reshape(-1, 3)[1:] == 255).all()
+
+
+def test_a_sixteen_bit_transparent_colour_is_left_alone():
+    # Pillow keeps the high byte of 16-bit pixels, and would match the key's low byte: 0x3412
+    # (opaque) would turn white while 0x1234 (the transparent colour) stayed.
+    row = b"\x00" + struct.pack(">6H", *[0x3412] * 3, *[0x1234] * 3)
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 2, 0, 0, 0))
+        + png_chunk(b"tRNS", struct.pack(">3H", 0x1234, 0x1234, 0x1234))
+        + png_chunk(b"IDAT", zlib.compress(row))
+        + png_chunk(b"IEND", b"")
+    )
+    array, _ = decode_image(png, max_pixels=LIMIT)
+    assert array.tolist() == [[[0x34] * 3, [0x12] * 3]]
 
 
 def photo_like(width: int, height: int) -> Image.Image:
