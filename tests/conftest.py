@@ -3,6 +3,7 @@ consuming from Redis (the embedded one under `make test`, REDIS_URL otherwise)."
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -35,9 +36,11 @@ EXPECTED_FACES = {
 
 
 # The suite empties its Redis databases (REDIS_URL's and the cache's, CACHE_URL). It does so
-# only to a database that was empty or that it marked as its own: a REDIS_URL exported for
-# something else (a development stack, production) stops the run instead of being wiped.
+# only to a database that was empty or that a run still going (or killed) marked as its own,
+# and leaves it empty and unmarked when it ends: a REDIS_URL exported for something else (a
+# development stack, production) stops the run instead of being wiped, then or later.
 SUITE_MARK = "facedetect:test-suite"
+_claimed: list[str] = []  # the databases this run marked, to empty when it ends
 
 
 def pytest_configure(config) -> None:
@@ -58,6 +61,15 @@ def pytest_configure(config) -> None:
                 "takes the next one), or empty this one if it is yours to lose."
             )
         client.set(SUITE_MARK, "1")
+        client.close()
+        _claimed.append(url)
+
+
+def pytest_unconfigure(config) -> None:
+    while _claimed:
+        client = redis.Redis.from_url(_claimed.pop(), socket_connect_timeout=2)
+        with contextlib.suppress(redis.RedisError):
+            client.flushdb()  # the suite's keys and its mark
         client.close()
 
 
