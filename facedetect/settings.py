@@ -138,10 +138,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # stops answering without closing the connection (stalled, failed over) fails a blocking
 # command after BROKER_SOCKET_TIMEOUT s: without it a submission's publish waited as long as
 # the stall, and a client that gave up left a job it never learned the ID of.
+BROKER_SOCKET_TIMEOUT = max(1, env_int("BROKER_SOCKET_TIMEOUT", 5))  # 0 would be non-blocking
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
-    "socket_timeout": max(1, env_int("BROKER_SOCKET_TIMEOUT", 5)),  # 0 would mean non-blocking
-    "socket_connect_timeout": max(1, env_int("BROKER_SOCKET_TIMEOUT", 5)),
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
 }
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fix-up closes the database connections around every task unless this is set

@@ -25,6 +25,7 @@ from insights.services import record_event
 from jobs import waiting
 from jobs.errors import StoreUnavailable
 from jobs.models import Job, JobStatus
+from jobs.services import enqueue_detection
 from jobs.storage import ObjectMissing, get_object_store
 from jobs.webhooks import dispatch as webhook_dispatch
 from ml.detector import Detector
@@ -181,8 +182,6 @@ def _wait_for_store(job: Job) -> None:
         updated_at=now,
     )
     if put_back:
-        from jobs.services import enqueue_detection
-
         longest = min(STORE_RETRY_MAX, settings.JOB_STALE_AFTER // 2)
         delay = int(min(longest, max(STORE_RETRY_MIN, waited / 4)))
         enqueue_detection(str(job.pk), countdown=delay)

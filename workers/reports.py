@@ -38,16 +38,13 @@ def retry_unsent_reports() -> int:
     return len(services.retry_unsent_reports())
 
 
-SCHEDULED_REPORT_TASK = "workers.reports.send_scheduled_report"
-
-
 @before_task_publish.connect
 def fix_report_period(sender: str | None = None, body=None, **_: object) -> None:
     """Write the period into a report message that names none, as it is published (by beat,
     or by the admin's "run now"). Computed when the task ran, the period of a message that
     waited past midnight UTC (a worker down for a day, a backlog) was the next day's: the
     intended period never had a report, and the next day's was sent early."""
-    if sender != SCHEDULED_REPORT_TASK or not isinstance(body, tuple) or len(body) != 3:
+    if sender != send_scheduled_report.name or not isinstance(body, tuple) or len(body) != 3:
         return  # another task, or a message protocol that is not Celery's (2) we publish
     args, kwargs, _embed = body
     if len(args) < 2 and kwargs.get("period_end") is None:
