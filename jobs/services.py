@@ -108,23 +108,15 @@ def submit_job(
             )
             transaction.on_commit(lambda: enqueue_detection(str(job.id)))
     except IntegrityError:
-        _discard_image(job.object_key)
+        delete_stored_image(job.object_key)
         earlier = _replay(user, idempotency_key, fingerprint) if idempotency_key else None
         if earlier is None:
             raise
         return earlier, False
     except BaseException:  # the database refused the row (locked, down): no job, no image
-        _discard_image(job.object_key)
+        delete_stored_image(job.object_key)
         raise
     return job, True
-
-
-def _discard_image(object_key: str) -> None:
-    """Delete the image of a submission whose row was not written (best effort)."""
-    try:
-        get_object_store().delete(object_key)
-    except StoreUnavailable as exc:
-        logger.warning("could not delete %s, stored for a job never created: %s", object_key, exc)
 
 
 def _replay(user, idempotency_key: str, fingerprint: str) -> Job | None:
@@ -153,8 +145,9 @@ def delete_job(*, user, job_id, client: Client) -> None:
 
 
 def delete_stored_image(object_key: str) -> None:
-    """Delete a deleted job's image now, or from a worker, with retries, if the store is down.
-    Runs after the job's deletion has committed: its outcome never changes the answer."""
+    """Delete an image whose job is gone (deleted, or never written) now, or from a worker,
+    with retries, if the store is down; never raises for the store, so its outcome never
+    changes the answer."""
     try:
         get_object_store().delete(object_key)
     except StoreUnavailable as exc:
